@@ -1,0 +1,21 @@
+# The two commands a newcomer needs (see README.md):
+#   make demo   set up this machine if needed, then run gisrev on the bundled sample town
+#   make test   set up this machine if needed (browser, fonts), then run the whole test suite
+.PHONY: demo test lint bench
+
+demo:
+	@scripts/setup.sh
+	.venv/bin/gisrev demo
+
+test:
+	@scripts/setup.sh --test
+	.venv/bin/python -m pytest $(PYTEST_ARGS)
+
+lint:
+	.venv/bin/ruff check gisrev tests bench notebooks
+	.venv/bin/mypy
+
+bench:
+	.venv/bin/python bench/load.py
+	.venv/bin/python bench/analyze.py
+	.venv/bin/python bench/map.py

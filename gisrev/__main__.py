@@ -1,0 +1,3 @@
+from gisrev.cli import main
+
+main()

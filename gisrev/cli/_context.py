@@ -1,0 +1,39 @@
+"""What every command gets: settings and a database engine, made on first use."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+
+from sqlalchemy.engine import Engine
+
+from gisrev.config import Settings, load_settings
+
+
+@dataclasses.dataclass
+class CliContext:
+    """Options of the ``gisrev`` group, turned into settings and an engine lazily."""
+
+    database_url: str | None = None
+    config_path: str | None = None
+    lgu_code: str | None = None
+    debug: bool = False
+    _engine: Engine | None = None
+
+    @functools.cached_property
+    def settings(self) -> Settings:
+        """The settings, read once."""
+        return load_settings(self.config_path, database_url=self.database_url, lgu_code=self.lgu_code)
+
+    def engine(self) -> Engine:
+        """A checked engine; the first call connects."""
+        if self._engine is None:
+            from gisrev.db import make_engine
+
+            self._engine = make_engine(self.settings.database_url)
+        return self._engine
+
+    def close(self) -> None:
+        """Release the engine's connections."""
+        if self._engine is not None:
+            self._engine.dispose()

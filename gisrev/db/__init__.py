@@ -1,0 +1,6 @@
+"""The PostGIS side: engine, schema and bulk writes."""
+
+from gisrev.db.engine import make_engine, sqlalchemy_url, transaction
+from gisrev.db.schema import SCHEMA_VERSION, init_db, tables
+
+__all__ = ["SCHEMA_VERSION", "init_db", "make_engine", "sqlalchemy_url", "tables", "transaction"]

@@ -1,0 +1,285 @@
+"""The database schema: canonical tables every step and every SQL user relies on.
+
+Every table carries ``lgu_code`` so one database can hold a whole province.
+Geometry lives in ``geom`` in the working CRS, chosen when the database is
+initialised (default EPSG:32647) and read back from the database afterwards.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from importlib import resources
+
+import sqlalchemy as sa
+from geoalchemy2 import Geometry
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.engine import Connection, Engine
+
+from gisrev.db.engine import transaction
+from gisrev.errors import DatabaseError
+
+SCHEMA_VERSION = 1
+
+
+@dataclasses.dataclass(frozen=True)
+class Tables:
+    """The schema's tables for one working SRID."""
+
+    metadata: sa.MetaData
+    srid: int
+    schema_version: sa.Table
+    load_runs: sa.Table
+    rejects: sa.Table
+    parcels: sa.Table
+    buildings: sa.Table
+    zones: sa.Table
+    register: sa.Table
+    analysis_runs: sa.Table
+    matches: sa.Table
+    findings: sa.Table
+
+
+def _geom(kind: str, srid: int, *, nullable: bool = False) -> sa.Column:
+    # spatial_index=False: the GiST index is declared explicitly below so its name is stable.
+    return sa.Column("geom", Geometry(kind, srid=srid, spatial_index=False), nullable=nullable)
+
+
+def tables(srid: int = 32647) -> Tables:
+    """Build the table definitions for a working SRID."""
+    md = sa.MetaData()
+    lgu = lambda: sa.Column("lgu_code", sa.Text, nullable=False)  # noqa: E731
+    run_ref = lambda: sa.Column("run_id", sa.Integer, sa.ForeignKey("load_runs.id"))  # noqa: E731
+
+    schema_version = sa.Table(
+        "schema_version", md,
+        sa.Column("version", sa.Integer, nullable=False),
+        sa.Column("working_srid", sa.Integer, nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.func.now()),
+    )
+    load_runs = sa.Table(
+        "load_runs", md,
+        sa.Column("id", sa.Integer, primary_key=True),
+        lgu(),
+        sa.Column("kind", sa.Text, nullable=False),  # parcels | buildings | zones | register | survey
+        sa.Column("source", sa.Text, nullable=False),
+        sa.Column("layer", sa.Text),
+        sa.Column("source_hash", sa.Text, nullable=False),  # sha256 of the source's bytes
+        sa.Column("started_at", sa.DateTime(timezone=True), server_default=sa.func.now()),
+        sa.Column("duration_s", sa.Float),
+        sa.Column("n_read", sa.Integer, nullable=False, server_default="0"),
+        sa.Column("n_loaded", sa.Integer, nullable=False, server_default="0"),
+        sa.Column("n_repaired", sa.Integer, nullable=False, server_default="0"),
+        sa.Column("n_rejected", sa.Integer, nullable=False, server_default="0"),
+        sa.Column("source_crs", sa.Text),
+        sa.Column("operation", sa.Text),  # the PROJ operation used to reproject, if any
+        sa.Column("options", JSONB),
+        sa.Column("warnings", ARRAY(sa.Text)),
+    )
+    rejects = sa.Table(
+        "rejects", md,
+        sa.Column("id", sa.BigInteger, primary_key=True),
+        sa.Column("run_id", sa.Integer, sa.ForeignKey("load_runs.id", ondelete="CASCADE"), nullable=False),
+        lgu(),
+        sa.Column("kind", sa.Text, nullable=False),
+        sa.Column("source", sa.Text, nullable=False),
+        sa.Column("row_no", sa.Integer),  # as a spreadsheet shows it: header is row 1
+        sa.Column("feature_id", sa.Text),  # OGR feature id for vector sources
+        sa.Column("field", sa.Text),
+        sa.Column("value", sa.Text),
+        sa.Column("reason", sa.Text, nullable=False),
+        sa.Index("rejects_run_idx", "run_id"),
+    )
+    parcels = sa.Table(
+        "parcels", md,
+        sa.Column("id", sa.BigInteger, primary_key=True),
+        lgu(),
+        sa.Column("parcel_code", sa.Text, nullable=False),
+        sa.Column("parcel_code_norm", sa.Text, nullable=False),
+        sa.Column("deed_no", sa.Text),
+        sa.Column("deed_type", sa.Text),
+        sa.Column("observed_use", sa.Text),
+        sa.Column("price_per_sqwah", sa.Float),
+        sa.Column("attrs", JSONB),  # the source's other columns, kept for display
+        run_ref(),
+        _geom("MULTIPOLYGON", srid),
+        sa.UniqueConstraint("lgu_code", "parcel_code", name="parcels_code_uq"),
+        sa.Index("parcels_norm_idx", "lgu_code", "parcel_code_norm"),
+        sa.Index("parcels_deed_idx", "lgu_code", "deed_no"),
+        sa.Index("parcels_geom_gist", "geom", postgresql_using="gist"),
+    )
+    buildings = sa.Table(
+        "buildings", md,
+        sa.Column("id", sa.BigInteger, primary_key=True),
+        lgu(),
+        sa.Column("building_code", sa.Text),
+        sa.Column("floors", sa.Integer),
+        sa.Column("building_type", sa.Text),  # Treasury type code, e.g. '105', '506/1'
+        sa.Column("use", sa.Text),  # residential | commercial | industrial | agriculture
+        sa.Column("year_built", sa.Integer),  # CE
+        sa.Column("structure", sa.Text),  # masonry | half | wood
+        sa.Column("value", sa.Float),  # appraised value, baht
+        sa.Column("attrs", JSONB),
+        run_ref(),
+        _geom("MULTIPOLYGON", srid),
+        sa.Index("buildings_lgu_idx", "lgu_code"),
+        sa.Index("buildings_geom_gist", "geom", postgresql_using="gist"),
+    )
+    zones = sa.Table(
+        "zones", md,
+        sa.Column("id", sa.BigInteger, primary_key=True),
+        lgu(),
+        sa.Column("zone_code", sa.Text),
+        sa.Column("zone_name", sa.Text),
+        sa.Column("price_per_sqwah", sa.Float, nullable=False),
+        sa.Column("attrs", JSONB),
+        run_ref(),
+        _geom("MULTIPOLYGON", srid),
+        sa.Index("zones_geom_gist", "geom", postgresql_using="gist"),
+    )
+    register = sa.Table(
+        "register", md,
+        sa.Column("id", sa.BigInteger, primary_key=True),
+        lgu(),
+        sa.Column("tax_year", sa.Integer, nullable=False),  # CE; BE is shown at the edges
+        sa.Column("account_id", sa.Text),
+        sa.Column("parcel_code", sa.Text, nullable=False),
+        sa.Column("parcel_code_norm", sa.Text, nullable=False),
+        sa.Column("deed_no", sa.Text),
+        sa.Column("owner_name", sa.Text),
+        sa.Column("owner_id", sa.Text),  # personal data: never on a map or in a log
+        sa.Column("owner_type", sa.Text),  # individual | juristic
+        sa.Column("declared_use", sa.Text),  # agriculture | residential | other | vacant | mixed
+        sa.Column("declared_area_sqwah", sa.Float),
+        sa.Column("land_value", sa.Float),
+        sa.Column("building_value", sa.Float),
+        sa.Column("exemption", sa.Float),
+        sa.Column("tax_assessed", sa.Float),
+        sa.Column("tax_paid", sa.Float),
+        sa.Column("paid_date", sa.Date),
+        sa.Column("attrs", JSONB),
+        sa.Column("source_row", sa.Integer),
+        run_ref(),
+        sa.Index("register_year_code_idx", "lgu_code", "tax_year", "parcel_code_norm"),
+        sa.Index("register_deed_idx", "lgu_code", "deed_no"),
+    )
+    analysis_runs = sa.Table(
+        "analysis_runs", md,
+        sa.Column("id", sa.Integer, primary_key=True),
+        lgu(),
+        sa.Column("tax_year", sa.Integer, nullable=False),
+        sa.Column("started_at", sa.DateTime(timezone=True), server_default=sa.func.now()),
+        sa.Column("duration_s", sa.Float),
+        sa.Column("settings", JSONB),
+        sa.Column("counts", JSONB),
+    )
+    matches = sa.Table(
+        "matches", md,
+        sa.Column("id", sa.BigInteger, primary_key=True),
+        lgu(),
+        sa.Column("tax_year", sa.Integer, nullable=False),
+        sa.Column("register_id", sa.BigInteger, nullable=False),
+        sa.Column("parcel_id", sa.BigInteger, nullable=False),
+        sa.Column("method", sa.Text, nullable=False),  # exact | normalised | deed
+        sa.Column("confidence", sa.Float, nullable=False),
+        sa.Column("analysis_run_id", sa.Integer, sa.ForeignKey("analysis_runs.id", ondelete="CASCADE")),
+        sa.Index("matches_year_idx", "lgu_code", "tax_year"),
+    )
+    findings = sa.Table(
+        "findings", md,
+        sa.Column("id", sa.BigInteger, primary_key=True),
+        lgu(),
+        sa.Column("tax_year", sa.Integer, nullable=False),
+        sa.Column("analysis_run_id", sa.Integer, sa.ForeignKey("analysis_runs.id", ondelete="CASCADE")),
+        sa.Column("parcel_id", sa.BigInteger),  # null for orphan records
+        sa.Column("parcel_code", sa.Text, nullable=False),
+        sa.Column("register_ids", ARRAY(sa.BigInteger)),
+        sa.Column("account_id", sa.Text),
+        sa.Column("deed_no", sa.Text),
+        sa.Column("flags", ARRAY(sa.Text), nullable=False),
+        sa.Column("reason_th", sa.Text),
+        sa.Column("reason_en", sa.Text),
+        sa.Column("declared_use", sa.Text),
+        sa.Column("evidence_use", sa.Text),
+        sa.Column("declared_area_sqwah", sa.Float),
+        sa.Column("mapped_area_sqwah", sa.Float),
+        sa.Column("land_value", sa.Float),
+        sa.Column("building_value", sa.Float),
+        sa.Column("zone_code", sa.Text),
+        sa.Column("expected_tax", sa.Float),
+        sa.Column("tax_assessed", sa.Float),
+        sa.Column("tax_paid", sa.Float),
+        sa.Column("gap", sa.Float),  # baht the municipality is not collecting
+        sa.Column("priority", sa.Integer),  # 1 = visit first
+        sa.Column("lon", sa.Float),  # EPSG:4326 point inside the parcel
+        sa.Column("lat", sa.Float),
+        sa.Column("point", Geometry("POINT", srid=srid, spatial_index=False)),
+        sa.Index("findings_year_idx", "lgu_code", "tax_year"),
+    )
+    return Tables(
+        metadata=md, srid=srid, schema_version=schema_version, load_runs=load_runs,
+        rejects=rejects, parcels=parcels, buildings=buildings, zones=zones, register=register,
+        analysis_runs=analysis_runs, matches=matches, findings=findings,
+    )
+
+
+def database_srid(bind: Engine | Connection) -> int | None:
+    """Return the working SRID the database was initialised with, or None."""
+    with transaction(bind) as conn:
+        exists = conn.execute(sa.text("SELECT to_regclass('schema_version') IS NOT NULL")).scalar()
+        if not exists:
+            return None
+        return conn.execute(sa.text("SELECT working_srid FROM schema_version LIMIT 1")).scalar()
+
+
+def _view_sql() -> list[str]:
+    """The SQL files under gisrev/db/views/, in name order (views for QGIS and notebooks)."""
+    folder = resources.files("gisrev.db") / "views"
+    if not folder.is_dir():
+        return []
+    files = sorted((f for f in folder.iterdir() if f.name.endswith(".sql")), key=lambda f: f.name)
+    return [f.read_text(encoding="utf-8") for f in files]
+
+
+def init_db(bind: Engine | Connection, *, srid: int = 32647) -> Tables:
+    """Create or upgrade the schema; safe to repeat.
+
+    An existing database keeps its working SRID: asking for another one is an
+    error naming both, since geometry already stored cannot silently change CRS.
+    """
+    with transaction(bind) as conn:
+        conn.execute(sa.text("CREATE EXTENSION IF NOT EXISTS postgis"))
+        # One initialiser at a time: two concurrent `db init`s must not race.
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext('gisrev.init_db'))"))
+        existing = database_srid(conn)
+        if existing is not None and existing != srid:
+            msg = (
+                f"the database was initialised with EPSG:{existing}, not EPSG:{srid}; "
+                f"keep working_srid = {existing} or initialise a new database"
+            )
+            raise DatabaseError(msg)
+        t = tables(srid)
+        t.metadata.create_all(conn, checkfirst=True)
+        version = conn.execute(sa.text("SELECT max(version) FROM schema_version")).scalar()
+        if version is not None and version > SCHEMA_VERSION:
+            msg = (
+                f"the database schema is version {version}, newer than this gisrev "
+                f"(version {SCHEMA_VERSION}); upgrade gisrev"
+            )
+            raise DatabaseError(msg)
+        if version is None:
+            conn.execute(t.schema_version.insert().values(version=SCHEMA_VERSION, working_srid=srid))
+        elif version < SCHEMA_VERSION:
+            # Upgrades go here, one block per version step.
+            conn.execute(t.schema_version.update().values(version=SCHEMA_VERSION, updated_at=sa.func.now()))
+        for sql in _view_sql():
+            conn.execute(sa.text(sql))
+    return t
+
+
+def open_tables(bind: Engine | Connection) -> Tables:
+    """Return the tables of an initialised database, with its working SRID."""
+    srid = database_srid(bind)
+    if srid is None:
+        msg = "the database has no gisrev schema yet; run `gisrev db init` first"
+        raise DatabaseError(msg)
+    return tables(srid)

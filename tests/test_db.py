@@ -1,0 +1,56 @@
+import pytest
+import sqlalchemy as sa
+
+from gisrev.db import init_db, make_engine
+from gisrev.db.schema import SCHEMA_VERSION, open_tables
+from gisrev.errors import DatabaseError
+
+
+def test_init_is_safe_to_repeat_and_records_version(engine):
+    init_db(engine, srid=32647)
+    init_db(engine, srid=32647)
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT version, working_srid FROM schema_version")).all()
+    assert rows == [(SCHEMA_VERSION, 32647)]
+
+
+def test_every_table_carries_lgu_code_and_geometry_has_working_srid(engine):
+    t = open_tables(engine)
+    data_tables = [t.parcels, t.buildings, t.zones, t.register, t.findings, t.load_runs, t.rejects]
+    assert all("lgu_code" in table.c for table in data_tables)
+    with engine.connect() as conn:
+        srids = dict(conn.execute(sa.text(
+            "SELECT f_table_name, srid FROM geometry_columns WHERE f_geometry_column = 'geom'"
+        )).all())
+    assert srids == {"parcels": 32647, "buildings": 32647, "zones": 32647}
+
+
+def test_gist_indexes_exist(engine):
+    with engine.connect() as conn:
+        names = set(conn.execute(sa.text(
+            "SELECT indexname FROM pg_indexes WHERE indexdef ILIKE '%USING gist%'"
+        )).scalars())
+    assert {"parcels_geom_gist", "buildings_geom_gist", "zones_geom_gist"} <= names
+
+
+def test_init_with_another_srid_names_both(engine):
+    with pytest.raises(DatabaseError, match="EPSG:32647, not EPSG:32648"):
+        init_db(engine, srid=32648)
+
+
+def test_server_down_says_how_to_start_it():
+    with pytest.raises(DatabaseError, match="pg_ctlcluster 15 main start"):
+        make_engine("postgresql://nobody:x@127.0.0.1:1/none")
+
+
+def test_cli_db_init_prints_version(gisrev_cli):
+    result = gisrev_cli("db", "init")
+    assert result.code == 0, result.err
+    assert f"schema version {SCHEMA_VERSION}" in result.out
+
+
+def test_cli_bad_database_url_is_one_line_exit_2(gisrev_cli):
+    result = gisrev_cli("--db", "mysql://x@y/z", "db", "init")
+    assert result.code == 2
+    assert result.err.count("\n") == 1
+    assert "not a PostgreSQL URL" in result.err
