@@ -94,13 +94,15 @@ class Town:
                attrs: dict[str, Any] | None = None) -> int:
         """Insert a parcel; ``geom`` in the working CRS unless ``srid`` says otherwise."""
         return self._insert("parcels", {
-            "lgu_code": self.lgu_code, "parcel_code": code, "parcel_code_norm": normalise_code(code),
+            "lgu_code": self.lgu_code, "parcel_code": code,
+            "parcel_code_norm": normalise_code(code),
             "deed_no": deed_no, "deed_type": deed_type, "observed_use": observed_use,
             "price_per_sqwah": price_per_sqwah, "attrs": attrs,
         }, geom, srid)
 
-    def building(self, geom: BaseGeometry, *, floors: int | None = 1, use: str | None = "residential",
-                 building_type: str | None = None, year_built: int | None = None,
+    def building(self, geom: BaseGeometry, *, floors: int | None = 1,
+                 use: str | None = "residential", building_type: str | None = None,
+                 year_built: int | None = None,
                  structure: str | None = None, value: float | None = None,
                  building_code: str | None = None, srid: int | None = None) -> int:
         """Insert a building footprint."""
