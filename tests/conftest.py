@@ -24,7 +24,7 @@ from gisrev.db import init_db, make_engine, sqlalchemy_url
 
 DATA_TABLES = (
     "findings", "matches", "analysis_runs", "rejects", "register",
-    "parcels", "buildings", "zones", "load_runs",
+    "parcels", "buildings", "zones", "load_runs", "survey_visits",
 )
 
 

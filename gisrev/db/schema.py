@@ -37,6 +37,7 @@ class Tables:
     analysis_runs: sa.Table
     matches: sa.Table
     findings: sa.Table
+    survey_visits: sa.Table
 
 
 def _geom(kind: str, srid: int, *, nullable: bool = False) -> sa.Column:
@@ -215,10 +216,34 @@ def tables(srid: int = 32647) -> Tables:
         sa.Column("point", Geometry("POINT", srid=srid, spatial_index=False)),
         sa.Index("findings_year_idx", "lgu_code", "tax_year"),
     )
+    survey_visits = sa.Table(
+        "survey_visits", md,  # what surveyors found; history is kept, never overwritten
+        sa.Column("id", sa.BigInteger, primary_key=True),
+        lgu(),
+        sa.Column("parcel_code", sa.Text, nullable=False),
+        sa.Column("parcel_code_norm", sa.Text, nullable=False),
+        sa.Column("visited_at", sa.Date, nullable=False),
+        sa.Column("surveyor", sa.Text),
+        sa.Column("found_use", sa.Text),  # agriculture | residential | other | vacant | mixed
+        sa.Column("buildings_count", sa.Integer),
+        sa.Column("floors", sa.Integer),
+        sa.Column("notes", sa.Text),
+        sa.Column("photo", sa.Text),  # photo file name
+        sa.Column("outcome", sa.Text, nullable=False),  # registered | corrected | not_found | ...
+        sa.Column("lon", sa.Float),  # EPSG:4326, when the form carried a position
+        sa.Column("lat", sa.Float),
+        sa.Column("content_key", sa.Text, nullable=False),  # sha256 of the visit's content
+        sa.Column("source", sa.Text),
+        sa.Column("source_row", sa.Integer),
+        run_ref(),
+        sa.UniqueConstraint("lgu_code", "content_key", name="survey_visits_content_uq"),
+        sa.Index("survey_visits_code_idx", "lgu_code", "parcel_code_norm", "visited_at"),
+    )
     return Tables(
         metadata=md, srid=srid, schema_version=schema_version, load_runs=load_runs,
         rejects=rejects, parcels=parcels, buildings=buildings, zones=zones, register=register,
         analysis_runs=analysis_runs, matches=matches, findings=findings,
+        survey_visits=survey_visits,
     )
 
 
