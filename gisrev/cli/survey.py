@@ -1,0 +1,42 @@
+"""``gisrev survey``: forms for the field, and importing what surveyors found."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from gisrev.cli._context import CliContext
+
+_SHOWN_REJECTS = 5
+
+
+@click.group()
+def survey() -> None:
+    """Survey forms out, survey results in."""
+
+
+@survey.command("import")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--strict", is_flag=True, help="Import nothing if any row is bad.")
+@click.pass_obj
+def import_command(obj: CliContext, path: Path, strict: bool) -> None:
+    """Import a filled-in survey form (CSV, XLSX, GeoPackage or GeoJSON).
+
+    Visits are kept as history; importing the same file again changes nothing.
+    Bad rows go to the reject report with their reasons.
+    """
+    from gisrev.survey import import_survey
+
+    rep = import_survey(obj.engine(), path, settings=obj.settings, strict=strict)
+    click.echo(
+        f"Imported {rep.n_loaded:,} new visit(s) from {path.name} in {rep.duration_s:.1f} s "
+        f"(read {rep.n_read:,} rows: {rep.n_already:,} already imported, {rep.n_blank:,} not "
+        f"filled in, {rep.n_rejected:,} rejected; load run {rep.run_id})."
+    )
+    if rep.rejects:
+        for reject in rep.rejects[:_SHOWN_REJECTS]:
+            click.echo(f"  rejected: {reject}")
+        if len(rep.rejects) > _SHOWN_REJECTS:
+            click.echo(f"  ... and {len(rep.rejects) - _SHOWN_REJECTS:,} more problem(s)")
+        click.echo(f"  All rejects: SELECT * FROM rejects WHERE run_id = {rep.run_id};")

@@ -1,0 +1,326 @@
+"""Importing what surveyors found: validate each row, keep every visit, never twice."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.engine import Connection, Engine
+
+from gisrev.config import Settings
+from gisrev.db.engine import transaction
+from gisrev.db.schema import open_tables
+from gisrev.errors import InputError, where
+from gisrev.load.normalise import is_blank, normalise_parcel_code
+from gisrev.survey._fields import FIELDS, PREFILLED, header_field
+from gisrev.survey._validate import clean_text, parse_choice, parse_count, parse_visit_date
+
+_VECTOR_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp", ".fgb")
+_FILLED_BY_SURVEYOR = tuple(f for f in FIELDS if f not in PREFILLED)
+
+
+@dataclasses.dataclass(frozen=True)
+class SurveyReject:
+    """One problem with one row of a survey file."""
+
+    source: str
+    row: int  # as a spreadsheet shows it (header is row 1); the feature number for vector files
+    field: str
+    value: str
+    expected: str
+
+    def __str__(self) -> str:
+        shown = repr(self.value) if self.value else "empty"
+        return f"{where(self.source, row=self.row, field=self.field)}: {shown}, expected {self.expected}"
+
+
+@dataclasses.dataclass(frozen=True)
+class SurveyReport:
+    """What one ``survey import`` did."""
+
+    run_id: int | None
+    n_read: int  # rows in the file
+    n_loaded: int  # new visits stored
+    n_already: int  # visits identical to ones already stored (or repeated in the file)
+    n_blank: int  # rows with nothing filled in by a surveyor (not visited yet)
+    n_rejected: int  # rows refused, each with its reasons in ``rejects``
+    rejects: tuple[SurveyReject, ...]
+    duration_s: float
+
+
+@dataclasses.dataclass
+class _Row:
+    number: int
+    values: dict[str, Any]
+    lon: float | None = None
+    lat: float | None = None
+
+
+def _read_rows(path: Path) -> Iterator[_Row]:
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        yield from _read_csv(path)
+    elif suffix in (".xlsx", ".xlsm"):
+        yield from _read_xlsx(path)
+    elif suffix in _VECTOR_SUFFIXES:
+        yield from _read_vector(path)
+    else:
+        msg = f"{path}: unknown survey file type {suffix!r}; expected .csv, .xlsx, .gpkg or .geojson"
+        raise InputError(msg)
+
+
+def _fields_of(path: Path, headers: list[Any]) -> list[str | None]:
+    fields = [header_field(str(h)) if h is not None else None for h in headers]
+    if "parcel_code" not in fields:
+        msg = (
+            f"{where(path, row=1)}: no parcel_code column; expected the survey form's header "
+            f"({', '.join(FIELDS)})"
+        )
+        raise InputError(msg)
+    return fields
+
+
+def _read_csv(path: Path) -> Iterator[_Row]:
+    import csv
+
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("cp874")  # Thai Windows exports
+    reader = csv.reader(text.splitlines())
+    headers = next(reader, None)
+    if headers is None:
+        msg = f"{path}: the file is empty; expected a header row and one row per visit"
+        raise InputError(msg)
+    fields = _fields_of(path, list(headers))
+    for i, cells in enumerate(reader, start=2):
+        values = {f: c for f, c in zip(fields, cells, strict=False) if f is not None}
+        yield _Row(i, values)
+
+
+def _read_xlsx(path: Path) -> Iterator[_Row]:
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        ws = wb["survey"] if "survey" in wb.sheetnames else wb.worksheets[0]
+        rows = ws.iter_rows(values_only=True)
+        headers = next(rows, None)
+        if headers is None:
+            msg = f"{path}: the sheet {ws.title!r} is empty; expected the survey form's header"
+            raise InputError(msg)
+        fields = _fields_of(path, list(headers))
+        for i, cells in enumerate(rows, start=2):
+            values = {f: c for f, c in zip(fields, cells, strict=False) if f is not None}
+            yield _Row(i, values)
+    finally:
+        wb.close()
+
+
+def _read_vector(path: Path) -> Iterator[_Row]:
+    import pyogrio
+
+    layers = [name for name, _ in pyogrio.list_layers(path)]
+    layer = "survey" if "survey" in layers else layers[0]
+    gdf = pyogrio.read_dataframe(path, layer=layer)
+    fields = _fields_of(path, list(gdf.columns))
+    points = None
+    if gdf.geometry is not None and gdf.crs is not None:
+        points = gdf.geometry.representative_point().to_crs(4326)
+    for i, record in enumerate(gdf.itertuples(index=False), start=1):
+        values = {f: v for f, v in zip(fields, record, strict=False) if f is not None}
+        row = _Row(i, values)
+        if points is not None and points.iloc[i - 1] is not None and not points.iloc[i - 1].is_empty:
+            row.lon, row.lat = round(points.iloc[i - 1].x, 7), round(points.iloc[i - 1].y, 7)
+        yield row
+
+
+def _validate(source: str, row: _Row, *, today: dt.date) -> tuple[dict[str, Any], list[SurveyReject]]:
+    problems: list[SurveyReject] = []
+    clean: dict[str, Any] = {}
+    checks = {
+        "visited_at": lambda v: parse_visit_date(v, today=today),
+        "outcome": lambda v: parse_choice("outcome", v, required=True),
+        "found_use": lambda v: parse_choice("found_use", v, required=False),
+        "buildings_count": lambda v: parse_count(v, minimum=0),
+        "floors": lambda v: parse_count(v, minimum=1),
+    }
+    code = clean_text(row.values.get("parcel_code"))
+    if code is None:
+        problems.append(SurveyReject(source, row.number, "parcel_code", "", "a parcel code"))
+    clean["parcel_code"] = code
+    for field, check in checks.items():
+        value = row.values.get(field)
+        try:
+            clean[field] = check(value)
+        except ValueError as exc:
+            shown = "" if is_blank(value) else str(value)
+            problems.append(SurveyReject(source, row.number, field, shown, str(exc)))
+    for field in ("surveyor", "notes", "photo"):
+        clean[field] = clean_text(row.values.get(field))
+    return clean, problems
+
+
+def _content_key(lgu_code: str, visit: dict[str, Any]) -> str:
+    """Hash what the surveyor recorded, so the same visit imported again is recognised."""
+    content = [
+        lgu_code, visit["parcel_code_norm"], visit["visited_at"].isoformat(), visit["surveyor"],
+        visit["found_use"], visit["buildings_count"], visit["floors"], visit["notes"],
+        visit["photo"], visit["outcome"],
+    ]
+    return hashlib.sha256(json.dumps(content, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+def _known_codes(conn: Connection, lgu_code: str, norms: set[str]) -> dict[str, str]:
+    """Map each normalised code the municipality knows (map first, then register) to its code."""
+    sql = sa.text(
+        "SELECT DISTINCT ON (parcel_code_norm) parcel_code_norm, parcel_code FROM ("
+        " SELECT parcel_code_norm, parcel_code, 0 AS pref FROM parcels"
+        "  WHERE lgu_code = :lgu AND parcel_code_norm = ANY(:codes)"
+        " UNION ALL"
+        " SELECT parcel_code_norm, parcel_code, 1 AS pref FROM register"
+        "  WHERE lgu_code = :lgu AND parcel_code_norm = ANY(:codes)"
+        ") AS k ORDER BY parcel_code_norm, pref, parcel_code"
+    )
+    return dict(conn.execute(sql, {"lgu": lgu_code, "codes": sorted(norms)}).tuples().all())
+
+
+def import_survey(
+    engine: Engine | Connection,
+    path: str | os.PathLike[str],
+    /,
+    *,
+    settings: Settings,
+    strict: bool = False,
+    today: dt.date | None = None,
+) -> SurveyReport:
+    """Import a filled-in survey form (CSV, XLSX, or GeoPackage/GeoJSON from QField).
+
+    Every row ends up as a stored visit, a recognised repeat of a stored visit, a
+    blank row (nothing filled in yet), or a reject with its file, row, field, value
+    and what was expected. Visits are history: a later visit never replaces an
+    earlier one, and a visit identical to a stored one (same parcel, date and
+    answers) is not stored twice, so importing the same file again changes
+    nothing. The import is one transaction and is recorded in ``load_runs``
+    (kind ``survey``) with its rejects in ``rejects``.
+
+    Parameters
+    ----------
+    engine
+        The database.
+    path
+        The survey file; its header names the form's fields (English or Thai labels).
+    settings
+        Gives the municipality (``lgu_code``).
+    strict
+        Refuse the whole file, writing nothing, when any row is rejected.
+    today
+        The date after which a visit date is refused as in the future (default: today).
+
+    Returns
+    -------
+    SurveyReport
+        Counts and the rejects.
+
+    Raises
+    ------
+    InputError
+        When the file cannot be read as a survey form, or ``strict`` and a row is bad.
+    """
+    started = time.perf_counter()
+    file = Path(path)
+    if not file.is_file():
+        msg = f"{file}: survey file not found; pass the CSV, XLSX or GeoPackage the surveyors filled in"
+        raise InputError(msg)
+    source = str(path)
+    today = today or dt.date.today()
+    lgu = settings.lgu_code
+
+    rows = list(_read_rows(file))
+    candidates: list[tuple[_Row, dict[str, Any]]] = []
+    rejects: list[SurveyReject] = []
+    rejected_rows: set[int] = set()
+    n_blank = 0
+    for row in rows:
+        if all(is_blank(row.values.get(f)) for f in _FILLED_BY_SURVEYOR):
+            n_blank += 1  # a form row nobody has filled in yet
+            continue
+        clean, problems = _validate(source, row, today=today)
+        if problems:
+            rejects.extend(problems)
+            rejected_rows.add(row.number)
+        else:
+            clean["parcel_code_norm"] = normalise_parcel_code(clean["parcel_code"])
+            candidates.append((row, clean))
+
+    with transaction(engine) as conn:
+        t = open_tables(conn)
+        known = _known_codes(conn, lgu, {c["parcel_code_norm"] for _, c in candidates})
+        visits: list[dict[str, Any]] = []
+        for row, clean in candidates:
+            code = known.get(clean["parcel_code_norm"])
+            if code is None:
+                rejects.append(SurveyReject(
+                    source, row.number, "parcel_code", clean["parcel_code"],
+                    f"a parcel code of municipality {lgu} (on the map or in the register)",
+                ))
+                rejected_rows.add(row.number)
+                continue
+            visit = {**clean, "parcel_code": code, "lgu_code": lgu, "lon": row.lon, "lat": row.lat,
+                     "source": source, "source_row": row.number}
+            visit["content_key"] = _content_key(lgu, visit)
+            visits.append(visit)
+        if strict and rejects:
+            first = min(rejects, key=lambda r: r.row)
+            msg = f"{first} ({len(rejected_rows)} bad row(s); nothing imported — fix them or drop --strict)"
+            raise InputError(msg)
+
+        rejects.sort(key=lambda r: (r.row, FIELDS.index(r.field) if r.field in FIELDS else 99))
+        run_id = conn.execute(
+            t.load_runs.insert().returning(t.load_runs.c.id),
+            {"lgu_code": lgu, "kind": "survey", "source": source, "layer": None,
+             "source_hash": hashlib.sha256(file.read_bytes()).hexdigest(),
+             "n_read": len(rows), "n_rejected": len(rejected_rows),
+             "options": {"strict": strict}},
+        ).scalar_one()
+        n_loaded = 0
+        if visits:
+            stmt = (
+                pg_insert(t.survey_visits)
+                .on_conflict_do_nothing(constraint="survey_visits_content_uq")
+                .returning(t.survey_visits.c.id)
+            )
+            # RETURNING yields only rows actually inserted: known visits are skipped.
+            n_loaded = len(conn.execute(stmt, [{**v, "run_id": run_id} for v in visits]).all())
+        if rejects:
+            conn.execute(t.rejects.insert(), [
+                {"run_id": run_id, "lgu_code": lgu, "kind": "survey", "source": source,
+                 "row_no": r.row, "field": r.field, "value": r.value,
+                 "reason": f"expected {r.expected}"}
+                for r in rejects
+            ])
+        n_already = len(visits) - n_loaded
+        warnings = []
+        if n_already:
+            warnings.append(f"{n_already} visit(s) already imported; not stored again")
+        if n_blank:
+            warnings.append(f"{n_blank} row(s) not filled in by a surveyor; skipped")
+        duration = time.perf_counter() - started
+        conn.execute(
+            t.load_runs.update().where(t.load_runs.c.id == run_id),
+            {"n_loaded": n_loaded, "duration_s": duration, "warnings": warnings or None},
+        )
+    return SurveyReport(
+        run_id=run_id, n_read=len(rows), n_loaded=n_loaded, n_already=n_already, n_blank=n_blank,
+        n_rejected=len(rejected_rows), rejects=tuple(rejects), duration_s=duration,
+    )
