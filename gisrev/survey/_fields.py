@@ -90,7 +90,10 @@ def _aliases(field: str, choices: tuple[Choice, ...]) -> dict[str, str]:
     return table
 
 
-_CHOICE_ALIASES = {"outcome": _aliases("outcome", OUTCOMES), "found_use": _aliases("found_use", FOUND_USES)}
+_CHOICE_ALIASES = {
+    "outcome": _aliases("outcome", OUTCOMES),
+    "found_use": _aliases("found_use", FOUND_USES),
+}
 
 
 def choice_code(field: str, value: str) -> str | None:

@@ -40,7 +40,8 @@ class SurveyReject:
 
     def __str__(self) -> str:
         shown = repr(self.value) if self.value else "empty"
-        return f"{where(self.source, row=self.row, field=self.field)}: {shown}, expected {self.expected}"
+        place = where(self.source, row=self.row, field=self.field)
+        return f"{place}: {shown}, expected {self.expected}"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -74,7 +75,10 @@ def _read_rows(path: Path) -> Iterator[_Row]:
     elif suffix in _VECTOR_SUFFIXES:
         yield from _read_vector(path)
     else:
-        msg = f"{path}: unknown survey file type {suffix!r}; expected .csv, .xlsx, .gpkg or .geojson"
+        msg = (
+            f"{path}: unknown survey file type {suffix!r}; "
+            "expected .csv, .xlsx, .gpkg or .geojson"
+        )
         raise InputError(msg)
 
 
@@ -140,12 +144,15 @@ def _read_vector(path: Path) -> Iterator[_Row]:
     for i, record in enumerate(gdf.itertuples(index=False), start=1):
         values = {f: v for f, v in zip(fields, record, strict=False) if f is not None}
         row = _Row(i, values)
-        if points is not None and points.iloc[i - 1] is not None and not points.iloc[i - 1].is_empty:
-            row.lon, row.lat = round(points.iloc[i - 1].x, 7), round(points.iloc[i - 1].y, 7)
+        point = points.iloc[i - 1] if points is not None else None
+        if point is not None and not point.is_empty:
+            row.lon, row.lat = round(point.x, 7), round(point.y, 7)
         yield row
 
 
-def _validate(source: str, row: _Row, *, today: dt.date) -> tuple[dict[str, Any], list[SurveyReject]]:
+def _validate(
+    source: str, row: _Row, *, today: dt.date
+) -> tuple[dict[str, Any], list[SurveyReject]]:
     problems: list[SurveyReject] = []
     clean: dict[str, Any] = {}
     checks = {
@@ -240,7 +247,10 @@ def import_survey(
     started = time.perf_counter()
     file = Path(path)
     if not file.is_file():
-        msg = f"{file}: survey file not found; pass the CSV, XLSX or GeoPackage the surveyors filled in"
+        msg = (
+            f"{file}: survey file not found; "
+            "pass the CSV, XLSX or GeoPackage the surveyors filled in"
+        )
         raise InputError(msg)
     source = str(path)
     today = today or dt.date.today()
@@ -282,7 +292,10 @@ def import_survey(
             visits.append(visit)
         if strict and rejects:
             first = min(rejects, key=lambda r: r.row)
-            msg = f"{first} ({len(rejected_rows)} bad row(s); nothing imported — fix them or drop --strict)"
+            msg = (
+                f"{first} ({len(rejected_rows)} bad row(s); "
+                "nothing imported — fix them or drop --strict)"
+            )
             raise InputError(msg)
 
         rejects.sort(key=lambda r: (r.row, FIELDS.index(r.field) if r.field in FIELDS else 99))
