@@ -3,6 +3,7 @@
 The public Python API for notebooks and scripts is listed in ``__all__``.
 """
 
+from gisrev.api import connect, findings, gap_by, gap_by_year, summary, zone_gaps
 from gisrev.config import Settings, load_settings
 from gisrev.db import init_db, make_engine
 from gisrev.errors import DatabaseError, GisrevError, InputError, MappingError, TaxRuleError
@@ -14,7 +15,13 @@ __all__ = [
     "MappingError",
     "Settings",
     "TaxRuleError",
+    "connect",
+    "findings",
+    "gap_by",
+    "gap_by_year",
     "init_db",
     "load_settings",
     "make_engine",
+    "summary",
+    "zone_gaps",
 ]
