@@ -199,7 +199,8 @@ def _known_codes(conn: Connection, lgu_code: str, norms: set[str]) -> dict[str, 
         "  WHERE lgu_code = :lgu AND parcel_code_norm = ANY(:codes)"
         ") AS k ORDER BY parcel_code_norm, pref, parcel_code"
     )
-    return dict(conn.execute(sql, {"lgu": lgu_code, "codes": sorted(norms)}).tuples().all())
+    rows = conn.execute(sql, {"lgu": lgu_code, "codes": sorted(norms)}).all()
+    return {norm: code for norm, code in rows}
 
 
 def import_survey(
