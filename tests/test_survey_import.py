@@ -15,7 +15,9 @@ from gisrev.survey import import_survey
 from gisrev.survey._validate import parse_count, parse_visit_date
 
 TODAY = dt.date(2024, 1, 31)
-HEADER = "parcel_code,reason,visited_at,surveyor,found_use,buildings_count,floors,notes,photo,outcome"
+HEADER = (
+    "parcel_code,reason,visited_at,surveyor,found_use,buildings_count,floors,notes,photo,outcome"
+)
 
 
 @pytest.fixture
@@ -69,7 +71,8 @@ def test_good_rows_are_stored_and_each_bad_row_is_rejected_with_its_reason(town,
     ]
     with town.engine.connect() as conn:
         stored = conn.execute(sa.text(
-            "SELECT r.kind, r.row_no, r.field, r.value, r.reason, l.n_read, l.n_loaded, l.n_rejected"
+            "SELECT r.kind, r.row_no, r.field, r.value, r.reason,"
+            " l.n_read, l.n_loaded, l.n_rejected"
             " FROM rejects r JOIN load_runs l ON l.id = r.run_id ORDER BY r.row_no"
         )).all()
     assert stored[1] == ("survey", 5, "visited_at", "31/02/2566",
@@ -167,7 +170,9 @@ def test_visit_dates_in_iso_and_thai_forms(text, expected):
     assert parse_visit_date(text, today=dt.date(2024, 12, 31)) == expected
 
 
-@pytest.mark.parametrize("text", ["", "14 Aug 2023", "29/2/2566", "8/14/2023", "2025-01-01", "1/1/1900"])
+@pytest.mark.parametrize(
+    "text", ["", "14 Aug 2023", "29/2/2566", "8/14/2023", "2025-01-01", "1/1/1900"]
+)
 def test_bad_or_future_visit_dates_are_refused(text):
     with pytest.raises(ValueError, match="a date such as"):
         parse_visit_date(text, today=dt.date(2024, 12, 31))

@@ -200,7 +200,7 @@ def _known_codes(conn: Connection, lgu_code: str, norms: set[str]) -> dict[str, 
         ") AS k ORDER BY parcel_code_norm, pref, parcel_code"
     )
     rows = conn.execute(sql, {"lgu": lgu_code, "codes": sorted(norms)}).all()
-    return {norm: code for norm, code in rows}
+    return {str(norm): str(code) for norm, code in rows}
 
 
 def import_survey(
