@@ -1,0 +1,124 @@
+"""Revenue recovered: what the survey work brought in, year on year.
+
+A parcel flagged in tax year Y counts as recovered when, by year Y + 1, the
+register was put right:
+
+* ``registered`` — it was ``UNREGISTERED`` in Y and has a register account in
+  Y + 1; its whole newly assessed tax is recovered;
+* ``corrected`` — it was registered in Y and its assessed tax in Y + 1 is
+  higher; the increase is recovered.
+
+Y + 1's register rows are matched to parcels by the analysis of Y + 1 (the
+``matches`` table), so the same matching rules decide both years. Orphan
+register records (no parcel) cannot be followed and are left out.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from gisrev.config import Settings
+from gisrev.db.engine import transaction
+from gisrev.errors import InputError
+from gisrev.load.normalise import to_ce_year
+
+RECOVERY_COLUMNS: tuple[str, ...] = (
+    "parcel_code", "flags", "how", "tax_assessed_before", "tax_assessed_after", "recovered",
+    "gap_before", "visited_at", "outcome",
+)
+_BE_OFFSET = 543
+
+_SQL = sa.text("""
+WITH flagged AS (
+    SELECT f.parcel_id, f.parcel_code, f.flags, f.gap,
+           'UNREGISTERED' = ANY(f.flags) AS was_unregistered,
+           COALESCE(f.tax_assessed, 0) AS tax_assessed_before
+    FROM findings AS f
+    WHERE f.lgu_code = :lgu AND f.tax_year = :year AND f.parcel_id IS NOT NULL
+), after AS (
+    SELECT m.parcel_id, sum(COALESCE(r.tax_assessed, 0)) AS tax_assessed_after
+    FROM (SELECT DISTINCT parcel_id, register_id FROM matches
+          WHERE lgu_code = :lgu AND tax_year = :next_year) AS m
+    JOIN register AS r ON r.id = m.register_id
+    GROUP BY m.parcel_id
+)
+SELECT fl.parcel_code,
+       array_to_string(fl.flags, ';') AS flags,
+       CASE WHEN fl.was_unregistered THEN 'registered' ELSE 'corrected' END AS how,
+       fl.tax_assessed_before,
+       a.tax_assessed_after,
+       round((a.tax_assessed_after - fl.tax_assessed_before)::numeric, 2)::float8 AS recovered,
+       fl.gap AS gap_before,
+       s.visited_at,
+       s.outcome
+FROM flagged AS fl
+JOIN after AS a ON a.parcel_id = fl.parcel_id
+JOIN parcels AS p ON p.id = fl.parcel_id
+LEFT JOIN survey_latest AS s
+       ON s.lgu_code = :lgu AND s.parcel_code_norm = p.parcel_code_norm
+WHERE a.tax_assessed_after > fl.tax_assessed_before
+ORDER BY recovered DESC, fl.parcel_code
+""")
+
+
+def revenue_recovered(
+    engine: Engine | Connection, *, year: int, settings: Settings
+) -> pd.DataFrame:
+    """Return the parcels flagged in ``year`` whose register was put right by ``year + 1``.
+
+    Parameters
+    ----------
+    engine
+        The database, with findings for ``year`` and an analysis of ``year + 1``.
+    year
+        The tax year the parcels were flagged in (CE; a BE year such as 2566 is accepted).
+    settings
+        Gives the municipality (``lgu_code``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per recovered parcel, largest first, with the columns of
+        :data:`RECOVERY_COLUMNS`: ``how`` is ``registered`` or ``corrected``; tax in
+        baht before (year) and after (year + 1); ``recovered`` is the increase;
+        ``visited_at`` and ``outcome`` are the parcel's latest survey visit, if any.
+        ``frame.attrs["total"]`` holds the total recovered in baht.
+
+    Raises
+    ------
+    InputError
+        When ``year`` or ``year + 1`` has not been analysed yet.
+    """
+    year = to_ce_year(year)
+    params = {"lgu": settings.lgu_code, "year": year, "next_year": year + 1}
+    with transaction(engine) as conn:
+        analysed = set(conn.execute(sa.text(
+            "SELECT DISTINCT tax_year FROM analysis_runs"
+            " WHERE lgu_code = :lgu AND tax_year IN (:year, :next_year)"
+        ), params).scalars())
+        for needed in (year, year + 1):
+            if needed not in analysed:
+                msg = (
+                    f"tax year {needed + _BE_OFFSET} has not been analysed for municipality "
+                    f"{settings.lgu_code}; run `gisrev analyze --year {needed + _BE_OFFSET}` first"
+                )
+                raise InputError(msg)
+        rows = conn.execute(_SQL, params).all()
+    frame = pd.DataFrame([tuple(r) for r in rows], columns=list(RECOVERY_COLUMNS))
+    frame = frame.astype({"tax_assessed_before": "float64", "tax_assessed_after": "float64",
+                          "recovered": "float64", "gap_before": "float64"})
+    frame.attrs["total"] = recovered_total(frame)
+    return frame
+
+
+def recovered_total(frame: pd.DataFrame) -> float:
+    """Return the baht recovered in a :func:`revenue_recovered` frame, rounded to 0.01.
+
+    Examples
+    --------
+    >>> recovered_total(pd.DataFrame({"recovered": [1200.5, 300.25]}))
+    1500.75
+    """
+    return round(float(frame["recovered"].sum()), 2) if len(frame) else 0.0
