@@ -461,8 +461,8 @@ class ThaiRegime:
         spec = self._use(use)
         ceiling = self._t.ceilings[spec.category]
         if spec.category == "vacant":
-            ceiling = min(ceiling + self._increment(vacant_years), self._t.vacant_max)
-        return ceiling
+            ceiling = min(ceiling + self._increment(_vacant_years(vacant_years)), self._t.vacant_max)
+        return round(ceiling, 9)  # 1.2 + 0.6 is 1.7999999999999998 in binary
 
     # -- scalar helpers ---------------------------------------------------------------------
 
