@@ -142,11 +142,12 @@ def estimate(
 
 
 def _breakdown(result: TaxResult, regime: str) -> str:
-    """The readable form: amounts right-aligned first, so Thai labels need no column width."""
+    """Format the breakdown: amounts right-aligned first, so Thai labels need no column width."""
     prop = result.property
     year_be = prop.tax_year + _BE_OFFSET
     lines = [
-        f"Land and Building Tax ({regime}), tax year {year_be} BE ({prop.tax_year} CE) · ปีภาษี {year_be}",
+        f"Land and Building Tax ({regime}), tax year {year_be} BE ({prop.tax_year} CE)"
+        f" · ปีภาษี {year_be}",
         f"use {prop.use}, owner {prop.owner_type}"
         + (f", vacant {prop.vacant_years} years" if prop.vacant_years else ""),
         "",
