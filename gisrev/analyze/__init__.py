@@ -1,0 +1,9 @@
+"""The analysis: match the register to the map, derive the evidence, tax it, write findings.
+
+The steps are SQL files under ``gisrev/analyze/sql/`` run in name order inside one
+transaction; only the tax engine runs in Python, on batches streamed out of PostGIS.
+"""
+
+from gisrev.analyze._runner import FINDING_CODES, AnalysisReport, run_analysis
+
+__all__ = ["FINDING_CODES", "AnalysisReport", "run_analysis"]

@@ -1,0 +1,35 @@
+-- Register row -> parcel: exact code, else normalised code (only when it names one parcel),
+-- else deed number (only a deed that names one parcel). Every link keeps how it was made.
+CREATE TEMP TABLE _match (
+    register_id bigint PRIMARY KEY,
+    parcel_id bigint NOT NULL,
+    method text NOT NULL,
+    confidence float8 NOT NULL
+) ON COMMIT DROP;
+
+INSERT INTO _match
+SELECT r.id, p.id, 'exact', 1.0
+FROM _reg AS r
+JOIN _par AS p ON p.parcel_code = r.parcel_code;
+
+INSERT INTO _match
+SELECT r.id, min(p.id), 'normalised', 0.9
+FROM _reg AS r
+JOIN _par AS p ON p.parcel_code_norm = r.parcel_code_norm
+WHERE NOT EXISTS (SELECT 1 FROM _match AS m WHERE m.register_id = r.id)
+GROUP BY r.id
+HAVING count(*) = 1;
+
+INSERT INTO _match
+SELECT r.id, d.parcel_id, 'deed', 0.7
+FROM _reg AS r
+JOIN (
+    SELECT deed_no, min(id) AS parcel_id
+    FROM _par
+    WHERE deed_no IS NOT NULL
+    GROUP BY deed_no
+    HAVING count(*) = 1
+) AS d ON d.deed_no = r.deed_no
+WHERE NOT EXISTS (SELECT 1 FROM _match AS m WHERE m.register_id = r.id);
+
+ANALYZE _match;

@@ -1,0 +1,91 @@
+-- One row per parcel: the map's evidence (area, price, land and building value, use) next to
+-- what the register declares. Duplicate accounts: the first (lowest id) row's declarations
+-- stand, assessed and paid tax are summed over the accounts.
+CREATE TEMP TABLE _bsum ON COMMIT DROP AS
+SELECT parcel_id,
+       count(*) AS n_buildings,
+       sum(COALESCE(value, est_value, 0)) AS building_value,
+       COALESCE(sum(floor_area_m2) FILTER (WHERE category = 'residential'), 0) AS res_area,
+       COALESCE(sum(floor_area_m2) FILTER (WHERE category = 'other'), 0) AS other_area,
+       COALESCE(sum(floor_area_m2) FILTER (WHERE category = 'agriculture'), 0) AS agri_area
+FROM _bld
+GROUP BY parcel_id;
+
+CREATE TEMP TABLE _acc ON COMMIT DROP AS
+SELECT m.parcel_id,
+       array_agg(r.id ORDER BY r.id) AS register_ids,
+       count(*) AS n_records,
+       (array_agg(r.account_id ORDER BY r.id))[1] AS account_id,
+       (array_agg(r.declared_use ORDER BY r.id))[1] AS declared_use,
+       (array_agg(r.owner_type ORDER BY r.id))[1] AS owner_type,
+       (array_agg(r.declared_area_sqwah ORDER BY r.id))[1] AS declared_area_sqwah,
+       (array_agg(r.building_value ORDER BY r.id))[1] AS declared_building_value,
+       (array_agg(r.exemption ORDER BY r.id))[1] AS exemption,
+       sum(COALESCE(r.tax_assessed, 0)) AS tax_assessed,
+       sum(COALESCE(r.tax_paid, 0)) AS tax_paid
+FROM _match AS m
+JOIN _reg AS r ON r.id = m.register_id
+GROUP BY m.parcel_id;
+
+CREATE TEMP TABLE _case ON COMMIT DROP AS
+WITH e AS (
+    SELECT p.id AS parcel_id, p.parcel_code, p.deed_no, p.mapped_area_sqwah, p.pt,
+           z.zone_code,
+           COALESCE(p.price_per_sqwah, z.price_per_sqwah) AS price_per_sqwah,
+           COALESCE(b.n_buildings, 0) AS n_buildings,
+           COALESCE(b.building_value, 0) AS building_value,
+           b.res_area, b.other_area, b.agri_area,
+           (b.res_area > 0)::int + (b.other_area > 0)::int + (b.agri_area > 0)::int AS n_categories,
+           CASE p.observed_use
+                WHEN 'commercial' THEN 'other'
+                WHEN 'industrial' THEN 'other'
+                WHEN 'agriculture' THEN 'agriculture'
+                WHEN 'residential' THEN 'residential'
+                WHEN 'other' THEN 'other'
+                WHEN 'vacant' THEN 'vacant'
+                WHEN 'mixed' THEN 'mixed'
+           END AS observed_category,
+           a.register_ids, COALESCE(a.n_records, 0) AS n_records, a.account_id,
+           CASE WHEN a.declared_use IN ('agriculture', 'residential', 'other', 'vacant', 'mixed')
+                THEN a.declared_use END AS declared_use,
+           COALESCE(a.owner_type, 'individual') AS owner_type,
+           a.declared_area_sqwah, a.declared_building_value, a.exemption,
+           a.tax_assessed, a.tax_paid
+    FROM _par AS p
+    LEFT JOIN _pz AS z ON z.parcel_id = p.id
+    LEFT JOIN _bsum AS b ON b.parcel_id = p.id
+    LEFT JOIN _acc AS a ON a.parcel_id = p.id
+)
+SELECT e.*,
+       e.n_records > 0 AS registered,
+       e.mapped_area_sqwah * e.price_per_sqwah AS land_value,
+       ev.evidence_use,
+       -- The category taxed: the evidence, else the declaration, else vacant (nothing on the
+       -- map and nothing declared: land not put to use).
+       COALESCE(ev.evidence_use, e.declared_use, 'vacant') AS taxed_use,
+       -- Residential sub-case: the register's exemption claim; unregistered parcels get the
+       -- lowest tax the evidence supports (a primary residence), so a gap is never overstated.
+       CASE WHEN e.n_records = 0 THEN 'residential-primary'
+            WHEN COALESCE(e.exemption, 0) >= 50000000 THEN 'residential-primary'
+            WHEN COALESCE(e.exemption, 0) >= 10000000 THEN 'residential-primary-building'
+            ELSE 'residential-other' END AS residential_use,
+       -- Shares of a mixed use: by floor area when buildings say so, else half and half.
+       CASE WHEN e.n_categories > 1 THEN e.res_area / (e.res_area + e.other_area + e.agri_area)
+            ELSE 0.5 END AS res_share,
+       CASE WHEN e.n_categories > 1 THEN e.other_area / (e.res_area + e.other_area + e.agri_area)
+            ELSE 0.5 END AS other_share,
+       CASE WHEN e.n_categories > 1 THEN e.agri_area / (e.res_area + e.other_area + e.agri_area)
+            ELSE 0.0 END AS agri_share
+FROM e
+-- Evidence category: the buildings' use by floor area, else the observed use.
+CROSS JOIN LATERAL (
+    SELECT CASE WHEN e.n_categories > 1 THEN 'mixed'
+                WHEN e.res_area > 0 THEN 'residential'
+                WHEN e.other_area > 0 THEN 'other'
+                WHEN e.agri_area > 0 THEN 'agriculture'
+                ELSE e.observed_category END AS evidence_use
+) AS ev;
+
+ALTER TABLE _case ADD PRIMARY KEY (parcel_id);
+
+ANALYZE _case;
