@@ -332,7 +332,7 @@ class ThaiRegime:
         base = land + building
 
         all_uses = (*self.uses, MIXED)
-        use_codes = pd.Categorical(frame["use"], categories=list(all_uses)).codes.astype(np.int64)
+        use_codes = _codes(frame["use"], all_uses)
         _first_bad(
             frame, use_codes < 0, "use", f"expected one of {', '.join(all_uses)}", TaxRuleError
         )
@@ -461,7 +461,9 @@ class ThaiRegime:
         spec = self._use(use)
         ceiling = self._t.ceilings[spec.category]
         if spec.category == "vacant":
-            ceiling = min(ceiling + self._increment(_vacant_years(vacant_years)), self._t.vacant_max)
+            ceiling = min(
+                ceiling + self._increment(_vacant_years(vacant_years)), self._t.vacant_max
+            )
         return round(ceiling, 9)  # 1.2 + 0.6 is 1.7999999999999998 in binary
 
     # -- scalar helpers ---------------------------------------------------------------------
@@ -623,7 +625,7 @@ class ThaiRegime:
             return np.zeros(len(frame), dtype=np.int64)
         column = frame["owner_type"]
         column = column.where(column.notna() & (column != ""), "individual")
-        codes = pd.Categorical(column, categories=list(OWNER_TYPES)).codes.astype(np.int64)
+        codes = _codes(column, OWNER_TYPES)
         _first_bad(
             frame,
             codes < 0,
@@ -867,9 +869,7 @@ def building_values(
         TaxRuleError,
         context=_context,
     )
-    structure = pd.Categorical(frame["structure"], categories=list(STRUCTURES)).codes.astype(
-        np.int64
-    )
+    structure = _codes(frame["structure"], STRUCTURES)
     _first_bad(
         frame,
         structure < 0,
@@ -911,11 +911,17 @@ def _first_bad(
     if bad.any():
         pos = int(np.flatnonzero(bad)[0])
         value = frame[field].iloc[pos]
+        value = value.item() if isinstance(value, np.generic) else value
         label = frame.index[pos]
         msg = f"{context}: row {label!r}, field {field!r}: got {value!r}; {expected}"
         if bad.sum() > 1:
             msg += f" ({int(bad.sum())} rows like this)"
         raise error(msg)
+
+
+def _codes(values: pd.Series, categories: Sequence[str]) -> np.ndarray:
+    """Position of each value in ``categories``; -1 for anything else (including missing)."""
+    return pd.Index(list(categories)).get_indexer(values).astype(np.int64)
 
 
 def _money_column(frame: pd.DataFrame, field: str, *, required: bool) -> np.ndarray:
