@@ -102,11 +102,13 @@ def test_rai_ngan_wah_carries_rounding():
 def test_cli_writes_the_sheet(town, tmp_path, database_url):
     out = tmp_path / "k.xlsx"
     runner = CliRunner()
-    result = runner.invoke(keying, ["--year", "2566", "--out", str(out)],
-                           obj=CliContext(database_url=database_url))
+    ctx = CliContext(database_url=database_url)
+    try:
+        result = runner.invoke(keying, ["--year", "2566", "--out", str(out)], obj=ctx)
+        bad = runner.invoke(keying, ["--year", "2566", "--out", str(tmp_path / "k.csv")], obj=ctx)
+    finally:
+        ctx.close()
     assert result.exit_code == 0, result.output
     assert "Wrote 2 confirmed parcel(s) for tax year 2566" in result.output
     assert len(read_sheet(out)) == 3
-    bad = runner.invoke(keying, ["--year", "2566", "--out", str(tmp_path / "k.csv")],
-                        obj=CliContext(database_url=database_url))
     assert bad.exit_code != 0 and "pass --out FILE.xlsx" in str(bad.exception)
