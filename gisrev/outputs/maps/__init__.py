@@ -1,0 +1,289 @@
+"""Survey maps: offline HTML maps, work packages, worklists and printable pages.
+
+:func:`make_maps` writes, for one tax year::
+
+    index.html                   links to everything below
+    overview.html                the whole town, one layer per finding code
+    packages/package-001.html    one map per work package, numbered stops
+    packages/package-001-print.html   A4 page: SVG map + visiting list
+    packages/package-001.csv / .xlsx  the worklist
+    orphans.csv / .xlsx          register rows that are not on the map
+
+Every page is one file with Leaflet, the controls and the data inlined.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sqlalchemy.engine import Engine
+
+from gisrev.config import Settings
+from gisrev.db.schema import open_tables
+from gisrev.errors import InputError
+from gisrev.outputs.maps._data import read_context, read_findings
+from gisrev.outputs.maps._packages import partition, visiting_order
+from gisrev.outputs.maps._page import build_payload, render_map
+from gisrev.outputs.maps._print import IndexEntry, index_page, print_page
+from gisrev.outputs.maps._tiles import resolve_tiles
+from gisrev.outputs.worklist import write_worklist
+
+__all__ = ["MapReport", "PackageFiles", "make_maps"]
+
+DEFAULT_PACKAGE_SIZE = 40
+_CONTEXT_TOLERANCE_M = 0.5  # simplification of the faint layers
+_PACKAGE_MARGIN_M = 120.0  # context shown around a package's parcels
+
+
+@dataclasses.dataclass(frozen=True)
+class PackageFiles:
+    """One work package and the files written for it."""
+
+    number: int
+    label: str
+    n_parcels: int
+    gap: float
+    map: Path
+    print_page: Path
+    csv: Path
+    xlsx: Path
+
+
+@dataclasses.dataclass(frozen=True)
+class MapReport:
+    """What :func:`make_maps` wrote."""
+
+    out_dir: Path
+    index: Path
+    overview: Path
+    packages: list[PackageFiles]
+    n_findings: int
+    n_drawn: int
+    n_orphans: int
+    overview_bytes: int
+    duration_s: float
+
+
+def _be(year: int) -> int:
+    return year + 543
+
+
+def make_maps(
+    engine: Engine,
+    out_dir: str | Path,
+    *,
+    year: int,
+    settings: Settings,
+    packages: int | None = None,
+    by: str | None = None,
+    show_owner: bool = False,
+    tiles: str | Path | None = None,
+) -> MapReport:
+    """Write the survey maps, work packages and worklists of one tax year.
+
+    Parameters
+    ----------
+    engine
+        The PostGIS engine (schema initialised, findings analysed).
+    out_dir
+        Folder to write into (created if missing).
+    year
+        Tax year, CE (2023) or BE (2566).
+    settings
+        Settings; ``lgu_code`` chooses the municipality.
+    packages
+        About this many parcels per work package (default 40). With ``by="zone"``
+        zones larger than this are split further.
+    by
+        ``"zone"``: one package per appraisal zone (the finding's ``zone_code``, else
+        the zone containing its point).
+    show_owner
+        Show owner names (from the register) in popups, worklists and print pages.
+        Owner ID numbers are never written.
+    tiles
+        Local background: URL template, z/x/y folder or MBTiles file; see
+        :func:`gisrev.outputs.maps._tiles.resolve_tiles`.
+
+    Returns
+    -------
+    MapReport
+        Paths and counts.
+
+    Raises
+    ------
+    InputError
+        No findings for the year, or an invalid option.
+    """
+    started = time.perf_counter()
+    year = year - 543 if year > 2400 else year
+    if packages is not None and packages < 1:
+        msg = f"--packages {packages}: expected a positive number of parcels per work package"
+        raise InputError(msg)
+    if by not in (None, "zone"):
+        msg = f"--by {by!r}: expected 'zone'"
+        raise InputError(msg)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "packages").mkdir(exist_ok=True)
+    tile_opts = resolve_tiles(tiles, out)
+    srid = open_tables(engine).srid
+    lgu = settings.lgu_code
+
+    with engine.connect() as conn:
+        df = read_findings(conn, lgu_code=lgu, year=year, show_owner=show_owner)
+        if df.empty:
+            msg = (
+                f"no findings for tax year {_be(year)} ({year}) in municipality {lgu}; "
+                f"run `gisrev analyze --year {_be(year)}` first"
+            )
+            raise InputError(msg)
+        drawn_mask = df["geometry"].notna().to_numpy() & df["x"].notna().to_numpy()
+        drawn = df[drawn_mask].reset_index(drop=True)
+        orphans = df[~drawn_mask].reset_index(drop=True)
+        town = f"ปีภาษี {_be(year)} · {lgu}"
+        orphans_note = (
+            f"ไม่พบแปลงในแผนที่ {len(orphans)} รายการ / {len(orphans)} register rows not on the map"
+            if len(orphans)
+            else None
+        )
+
+        context = {
+            name: read_context(
+                conn, name, lgu_code=lgu, year=year, tolerance_m=_CONTEXT_TOLERANCE_M
+            )
+            for name in ("parcels", "buildings")
+        }
+        overview = out / "overview.html"
+        payload = build_payload(
+            drawn,
+            title=f"ข้อพบ / Findings · {town}",
+            context=context,
+            show_owner=show_owner,
+            tiles=tile_opts,
+            orphans_note=orphans_note,
+        )
+        overview.write_text(render_map(payload, title=f"gisrev {town}"), encoding="utf-8")
+
+        groups = _package_groups(drawn, size=packages or DEFAULT_PACKAGE_SIZE, by=by)
+        written: list[PackageFiles] = []
+        for number, (label, idx) in enumerate(groups, start=1):
+            rows = drawn.loc[idx].reset_index(drop=True)
+            xy = rows[["x", "y"]].to_numpy(float)
+            order = np.empty(len(rows), dtype=np.int64)
+            order[visiting_order(xy)] = np.arange(1, len(rows) + 1)
+            rows["order"] = order
+            box = (
+                xy[:, 0].min() - _PACKAGE_MARGIN_M,
+                xy[:, 1].min() - _PACKAGE_MARGIN_M,
+                xy[:, 0].max() + _PACKAGE_MARGIN_M,
+                xy[:, 1].max() + _PACKAGE_MARGIN_M,
+            )
+            ctx = {
+                name: read_context(
+                    conn,
+                    name,
+                    lgu_code=lgu,
+                    year=year,
+                    tolerance_m=_CONTEXT_TOLERANCE_M,
+                    box=box,
+                    srid=srid,
+                )
+                for name in ("parcels", "buildings")
+            }
+            stem = out / "packages" / f"package-{number:03d}"
+            title = " · ".join(filter(None, [f"ชุดงาน / Package {number}", label, town]))
+            page = build_payload(
+                rows,
+                title=title,
+                context=ctx,
+                show_owner=show_owner,
+                tiles=tile_opts,
+                order=rows["order"].tolist(),
+            )
+            map_path = stem.with_suffix(".html")
+            map_path.write_text(render_map(page, title=f"gisrev {title}"), encoding="utf-8")
+            print_path = stem.parent / f"{stem.name}-print.html"
+            subtitle = (
+                f"{len(rows)} แปลง / parcels · ส่วนต่างรวม / total gap {rows['gap'].sum():,.2f} บาท"
+            )
+            print_path.write_text(
+                print_page(
+                    rows, ctx["parcels"], title=title, subtitle=subtitle, show_owner=show_owner
+                ),
+                encoding="utf-8",
+            )
+            csv_path, xlsx_path = write_worklist(
+                rows, stem, show_owner=show_owner, title=f"package {number}"
+            )
+            written.append(
+                PackageFiles(
+                    number=number,
+                    label=label,
+                    n_parcels=len(rows),
+                    gap=float(rows["gap"].sum()),
+                    map=map_path,
+                    print_page=print_path,
+                    csv=csv_path,
+                    xlsx=xlsx_path,
+                )
+            )
+
+    extra: dict[str, Path] = {}
+    if len(orphans):
+        orphans = orphans.assign(order=np.arange(1, len(orphans) + 1))
+        o_csv, o_xlsx = write_worklist(
+            orphans, out / "orphans", show_owner=show_owner, title="orphans"
+        )
+        extra = {"ทะเบียนที่ไม่พบแปลง / register rows not on the map (CSV)": o_csv, "(XLSX)": o_xlsx}
+    index = out / "index.html"
+    entries = [
+        IndexEntry(
+            number=p.number,
+            n_parcels=p.n_parcels,
+            gap=p.gap,
+            label=p.label,
+            files={"map": p.map, "print": p.print_page, "CSV": p.csv, "XLSX": p.xlsx},
+        )
+        for p in written
+    ]
+    index.write_text(
+        index_page(out, title=f"gisrev · {town}", overview=overview, entries=entries, extra=extra),
+        encoding="utf-8",
+    )
+    return MapReport(
+        out_dir=out,
+        index=index,
+        overview=overview,
+        packages=written,
+        n_findings=len(df),
+        n_drawn=len(drawn),
+        n_orphans=len(orphans),
+        overview_bytes=overview.stat().st_size,
+        duration_s=time.perf_counter() - started,
+    )
+
+
+def _package_groups(
+    drawn: pd.DataFrame, *, size: int, by: str | None
+) -> list[tuple[str, np.ndarray]]:
+    """Split the drawn findings into work packages: (label, row indices) in order."""
+    xy = drawn[["x", "y"]].to_numpy(float)
+    if by == "zone":
+        zones = drawn["zone_code"].fillna("").astype(str)
+        groups = []
+        for zone in sorted(zones.unique()):
+            idx = np.flatnonzero((zones == zone).to_numpy())
+            parts = partition(xy[idx], size=size) if len(idx) > size else np.zeros(len(idx), int)
+            k = int(parts.max()) + 1
+            for p in range(k):
+                name = f"โซน / zone {zone or '–'}" + (f" ({p + 1}/{k})" if k > 1 else "")
+                groups.append((name, idx[parts == p]))
+        return groups
+    labels = partition(xy, size=size)
+    k = math.ceil(len(drawn) / size) if len(drawn) else 0
+    return [("", np.flatnonzero(labels == p)) for p in range(k)]
