@@ -1,0 +1,373 @@
+"""Loading the tax register from CSV (UTF-8, UTF-8 with BOM, cp874) or XLSX.
+
+Rows are checked one by one: every row is either loaded or rejected with its
+spreadsheet row number (header = row 1), the field, the value and what was
+expected. Owner ID numbers are masked in rejects and never logged.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import os
+import re
+import time
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from gisrev.config import Settings
+from gisrev.db.copy import copy_rows
+from gisrev.db.schema import open_tables
+from gisrev.errors import InputError, MappingError
+from gisrev.load.mapping import ColumnMapping, read_mapping, resolve_columns, value_map
+from gisrev.load.normalise import (
+    BE_OFFSET,
+    is_blank,
+    mask_id,
+    normalise_parcel_code,
+    parse_number,
+    sqwah_from_rai_ngan_wah,
+    thai_to_arabic_digits,
+    to_ce_year,
+)
+from gisrev.load.report import LoadReport, Reject, content_hash, finish_run, start_run
+
+DECLARED_USES = ("agriculture", "residential", "other", "vacant", "mixed")
+OWNER_TYPES = ("individual", "juristic")
+_MONEY = ("land_value", "building_value", "exemption", "tax_assessed", "tax_paid")
+_AREA_PARTS = ("declared_area_rai", "declared_area_ngan", "declared_area_wah")
+_TEXT = ("account_id", "owner_name")
+_DATE = re.compile(r"^(\d{1,4})[/.\-](\d{1,2})[/.\-](\d{1,4})$")
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+
+class _Rejected(ValueError):
+    """A row's field is not what was expected (becomes a Reject)."""
+
+    def __init__(self, field: str, value: Any, expected: str) -> None:
+        super().__init__(expected)
+        self.field, self.value, self.expected = field, value, expected
+
+
+def _decode_csv(data: bytes, path: str, encoding: str | None) -> str:
+    if encoding:
+        try:
+            return data.decode(encoding)
+        except (LookupError, UnicodeDecodeError) as exc:
+            msg = f"{path}: cannot decode as {encoding} ({exc}); try --encoding utf-8 or cp874"
+            raise InputError(msg) from exc
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="strict")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp874")
+    except UnicodeDecodeError as exc:
+        msg = f"{path}: text is neither UTF-8 nor cp874 (Thai Windows) at byte {exc.start}; save it as UTF-8"
+        raise InputError(msg) from exc
+
+
+def _csv_rows(path: str, encoding: str | None) -> Iterator[tuple[int, list[Any]]]:
+    text = _decode_csv(Path(path).read_bytes(), path, encoding)
+    first = text.split("\n", 1)[0]
+    delimiter = max(",;\t|", key=first.count)
+    for i, row in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1):
+        yield i, row
+
+
+def _xlsx_rows(path: str, sheet: str | None) -> Iterator[tuple[int, list[Any]]]:
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a broken file
+        msg = f"{path}: not a readable XLSX workbook ({exc})"
+        raise InputError(msg) from exc
+    try:
+        names = wb.sheetnames
+        if sheet is None:
+            ws = wb[names[0]]
+        elif sheet in names:
+            ws = wb[sheet]
+        elif sheet.isdigit() and 1 <= int(sheet) <= len(names):
+            ws = wb[names[int(sheet) - 1]]
+        else:
+            msg = f"{path}: no sheet {sheet!r}; the sheets are {', '.join(names)}"
+            raise InputError(msg)
+        for i, row in enumerate(ws.iter_rows(values_only=True), start=1):
+            yield i, list(row)
+    finally:
+        wb.close()
+
+
+def _parse_date(value: Any) -> dt.date | None:
+    if is_blank(value):
+        return None
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        return value.replace(year=value.year - BE_OFFSET) if value.year > 2400 else value
+    if isinstance(value, int | float):
+        return _EXCEL_EPOCH + dt.timedelta(days=int(value))
+    text = thai_to_arabic_digits(str(value)).strip().split(" ")[0]
+    match = _DATE.match(text)
+    if not match:
+        raise ValueError("a date such as 15/04/2566 or 2023-04-15")
+    a, b, c = (int(g) for g in match.groups())
+    year, month, day = (a, b, c) if a > 31 else (c, b, a)
+    if year > 2400:
+        year -= BE_OFFSET
+    try:
+        return dt.date(year, month, day)
+    except ValueError as exc:
+        raise ValueError("a real date such as 15/04/2566 or 2023-04-15") from exc
+
+
+class _RowParser:
+    """Turns one register row into canonical values, or raises _Rejected."""
+
+    def __init__(self, columns: dict[str, str], headers: Sequence[str], *,
+                 mapping: ColumnMapping | None, year: int | None) -> None:
+        self.index = {field: headers.index(column) for column, field in columns.items()}
+        self.extra = [(i, h) for i, h in enumerate(headers) if h not in columns and h]
+        self.year = year
+        self.uses = value_map("register", "declared_use", mapping=mapping)
+        self.owner_types = value_map("register", "owner_type", mapping=mapping)
+
+    def get(self, row: Sequence[Any], field: str) -> Any:
+        i = self.index.get(field)
+        return row[i] if i is not None and i < len(row) else None
+
+    def parse(self, row: Sequence[Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        code = self.get(row, "parcel_code")
+        if is_blank(code):
+            raise _Rejected("parcel_code", code, "a parcel code (the cell is empty)")
+        code_text = str(int(code)) if isinstance(code, float) and code.is_integer() else str(code)
+        out["parcel_code"] = code_text.strip()
+        out["parcel_code_norm"] = normalise_parcel_code(code_text)
+        out["tax_year"] = self._year(self.get(row, "tax_year"))
+        for field in _TEXT:
+            value = self.get(row, field)
+            out[field] = None if is_blank(value) else str(value).strip()
+        deed = self.get(row, "deed_no")
+        out["deed_no"] = None if is_blank(deed) else thai_to_arabic_digits(str(deed).strip())
+        owner_id = self.get(row, "owner_id")
+        out["owner_id"] = None if is_blank(owner_id) else thai_to_arabic_digits(str(owner_id).strip())
+        out["owner_type"] = self._code(row, "owner_type", self.owner_types, OWNER_TYPES,
+                                       default="individual")
+        out["declared_use"] = self._code(row, "declared_use", self.uses, DECLARED_USES, default=None)
+        out["declared_area_sqwah"] = self._area(row)
+        for field in _MONEY:
+            out[field] = self._money(field, self.get(row, field))
+        paid = self.get(row, "paid_date")
+        try:
+            out["paid_date"] = _parse_date(paid)
+        except ValueError as exc:
+            raise _Rejected("paid_date", paid, str(exc)) from exc
+        extra = {h: _jsonable(row[i]) for i, h in self.extra if i < len(row) and not is_blank(row[i])}
+        out["attrs"] = json.dumps(extra, ensure_ascii=False) if extra else None
+        return out
+
+    def _year(self, value: Any) -> int:
+        if is_blank(value):
+            if self.year is None:
+                raise _Rejected("tax_year", value, "a tax year such as 2566 (or pass --year)")
+            return self.year
+        try:
+            year = to_ce_year(value)
+        except ValueError as exc:
+            raise _Rejected("tax_year", value, str(exc)) from exc
+        if self.year is not None and year != self.year:
+            raise _Rejected("tax_year", value, f"tax year {self.year + BE_OFFSET} (as given with --year)")
+        return year
+
+    def _code(self, row: Sequence[Any], field: str, table: dict[str, str],
+              allowed: tuple[str, ...], *, default: str | None) -> str | None:
+        value = self.get(row, field)
+        if is_blank(value):
+            if default is None:
+                raise _Rejected(field, value, f"one of {', '.join(allowed)}")
+            return default
+        text = str(value).strip()
+        canonical = table.get(text, text.lower())
+        if canonical not in allowed:
+            raise _Rejected(field, value, f"one of {', '.join(allowed)} (or map it in [register.values.{field}])")
+        return canonical
+
+    def _area(self, row: Sequence[Any]) -> float | None:
+        value = self.get(row, "declared_area_sqwah")
+        if not is_blank(value):
+            return self._money("declared_area_sqwah", value)
+        parts = [self.get(row, f) for f in _AREA_PARTS]
+        try:
+            return sqwah_from_rai_ngan_wah(*parts)
+        except ValueError as exc:
+            for field, part in zip(_AREA_PARTS, parts, strict=True):
+                try:
+                    number = parse_number(part)
+                except ValueError:
+                    raise _Rejected(field, part, "a number of " + field.rsplit("_", 1)[1]) from exc
+                if number is not None and number < 0:
+                    raise _Rejected(field, part, "a non-negative area") from exc
+            raise _Rejected("declared_area_sqwah", parts, str(exc)) from exc
+
+    @staticmethod
+    def _money(field: str, value: Any) -> float | None:
+        try:
+            number = parse_number(value)
+        except ValueError as exc:
+            raise _Rejected(field, value, f"{exc} (baht)" if field in _MONEY else str(exc)) from exc
+        if number is not None and number < 0:
+            raise _Rejected(field, value, "a non-negative number")
+        return number
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, int | float | str | bool):
+        return value
+    return str(value)
+
+
+def load_register(
+    engine: Engine,
+    path: str | os.PathLike[str],
+    /,
+    *,
+    settings: Settings,
+    sheet: str | None = None,
+    mapping: str | os.PathLike[str] | ColumnMapping | None = None,
+    year: int | str | None = None,
+    strict: bool = False,
+    encoding: str | None = None,
+) -> LoadReport:
+    """Load a tax register, replacing the municipality's rows for the tax years in the file.
+
+    Parameters
+    ----------
+    engine
+        The database (schema initialised).
+    path
+        A ``.csv`` (UTF-8, UTF-8 with BOM or cp874; delimiter , ; tab or |) or ``.xlsx``.
+    settings
+        Gives ``lgu_code``.
+    sheet
+        The XLSX sheet (name, or 1-based number); the first by default.
+    mapping
+        A mapping file (path or parsed); common LTAX Thai headers need none.
+    year
+        Tax year (BE or CE) for rows that have none; rows of another year are rejected.
+    strict
+        Fail the whole load, writing nothing, if any row is rejected.
+    encoding
+        Force the CSV text encoding instead of detecting it.
+
+    Returns
+    -------
+    LoadReport
+
+    Raises
+    ------
+    InputError
+        When the file cannot be read, or (with ``strict``) when any row is rejected.
+    MappingError
+        When the mapping names a column the file lacks, or no column gives parcel_code.
+    """
+    started = time.perf_counter()
+    source = os.fspath(path)
+    if not Path(source).is_file():
+        msg = f"{source}: file not found"
+        raise InputError(msg)
+    parsed = read_mapping(mapping) if isinstance(mapping, str | os.PathLike) else mapping
+    ce_year = None
+    if year is not None:
+        try:
+            ce_year = to_ce_year(year)
+        except ValueError as exc:
+            msg = f"--year {year}: expected {exc}"
+            raise InputError(msg) from exc
+    suffix = Path(source).suffix.lower()
+    reader: Callable[[], Iterator[tuple[int, list[Any]]]]
+    if suffix in {".xlsx", ".xlsm"}:
+        reader = lambda: _xlsx_rows(source, sheet)  # noqa: E731
+    elif suffix in {".csv", ".txt", ".tsv"}:
+        reader = lambda: _csv_rows(source, encoding)  # noqa: E731
+    else:
+        msg = f"{source}: unknown register format {suffix!r}; expected .csv or .xlsx"
+        raise InputError(msg)
+
+    rows_in = reader()
+    try:
+        _, header_row = next(rows_in)
+    except StopIteration:
+        msg = f"{source}: the file is empty; expected a header row and register rows"
+        raise InputError(msg) from None
+    headers = ["" if h is None else " ".join(str(h).split()) for h in header_row]
+    columns = resolve_columns("register", headers, mapping=parsed, source=source)
+    if "parcel_code" not in columns.values():
+        msg = (
+            f"{source}: no column for parcel_code (its columns: {', '.join(h for h in headers if h)}); "
+            "name it in the mapping file: [register.columns] parcel_code = \"COLUMN\""
+        )
+        raise MappingError(msg)
+    if "tax_year" not in columns.values() and ce_year is None:
+        msg = (
+            f"{source}: no column for tax_year (its columns: {', '.join(h for h in headers if h)}); "
+            "pass --year or name it in [register.columns] of the mapping file"
+        )
+        raise MappingError(msg)
+    parser = _RowParser(columns, headers, mapping=parsed, year=ce_year)
+
+    loaded: list[dict[str, Any]] = []
+    rejects: list[Reject] = []
+    n_read = 0
+    for row_no, row in rows_in:
+        if all(is_blank(v) for v in row):
+            continue
+        n_read += 1
+        try:
+            values = parser.parse(row)
+        except _Rejected as bad:
+            shown = (mask_id(bad.value) if bad.field == "owner_id"
+                     else None if is_blank(bad.value) else str(bad.value))
+            rejects.append(Reject(row_no=row_no, feature_id=None, field=bad.field, value=shown,
+                                  reason=f"expected {bad.expected}"))
+            continue
+        values["source_row"] = row_no
+        loaded.append(values)
+
+    if strict and rejects:
+        msg = f"{rejects[0].describe(source)} ({len(rejects)} rejected in all; --strict: nothing was loaded)"
+        raise InputError(msg)
+    years = sorted({r["tax_year"] for r in loaded})
+    with engine.begin() as conn:
+        t = open_tables(conn)
+        run_id = start_run(
+            conn, t, lgu_code=settings.lgu_code, kind="register", source=source, layer=sheet,
+            source_hash=content_hash(source),
+            options={"sheet": sheet, "year": ce_year, "strict": strict, "tax_years": years,
+                     "mapping": None if parsed is None or parsed.path is None else str(parsed.path)},
+        )
+        if years:
+            conn.execute(t.register.delete().where(
+                (t.register.c.lgu_code == settings.lgu_code) & t.register.c.tax_year.in_(years)
+            ))
+        names = ["lgu_code", "run_id", *(loaded[0].keys() if loaded else ())]
+        copy_rows(conn, t.register, names,
+                  ((settings.lgu_code, run_id, *r.values()) for r in loaded))
+        report = LoadReport(
+            run_id=run_id, kind="register", source=source, n_read=n_read, n_loaded=len(loaded),
+            n_repaired=0, n_rejected=len(rejects), duration_s=time.perf_counter() - started,
+            rejects=tuple(rejects),
+        )
+        finish_run(conn, t, report, lgu_code=settings.lgu_code, rejects=rejects)
+    return report

@@ -1,0 +1,606 @@
+"""Loading parcels, buildings and appraisal zones from any OGR vector source.
+
+Features stream in Arrow batches (pyogrio), are reprojected, repaired and
+normalised with vectorised shapely/pandas, and are written with binary COPY,
+all inside one transaction: a load that fails writes nothing.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+import zipfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+import sqlalchemy as sa
+from pyogrio.raw import open_arrow
+from pyproj import CRS, Transformer
+from sqlalchemy.engine import Engine
+
+from gisrev.config import Settings
+from gisrev.db.copy import BATCH_SIZE, copy_rows
+from gisrev.db.schema import Tables, open_tables
+from gisrev.errors import InputError, MappingError
+from gisrev.load.mapping import ColumnMapping, read_mapping, resolve_columns, value_map
+from gisrev.load.normalise import (
+    normalise_parcel_code,
+    parse_number,
+    thai_to_arabic_digits,
+    to_ce_year,
+)
+from gisrev.load.report import LoadReport, Reject, content_hash, finish_run, start_run
+
+VECTOR_KINDS = ("parcels", "buildings", "zones")
+
+#: Canonical categories of coded fields; other values are stored as NULL with a warning.
+CATEGORIES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("parcels", "observed_use"): ("agriculture", "residential", "other", "vacant", "mixed"),
+    ("buildings", "use"): ("residential", "commercial", "industrial", "agriculture"),
+    ("buildings", "structure"): ("masonry", "half", "wood"),
+}
+_REQUIRED = {"parcels": ("parcel_code",), "buildings": (), "zones": ("price_per_sqwah",)}
+_TEXT = {"parcel_code", "deed_no", "deed_type", "building_code", "building_type", "zone_code",
+         "zone_name", "observed_use", "use", "structure"}
+_DIGIT_TEXT = {"deed_no", "building_type", "zone_code"}
+_FAR_M = 10_000.0  # a layer further than this from the others is probably in the wrong CRS
+_THAI = range(0x0E00, 0x0E80)
+
+ProgressFactory = Callable[[int | None], Any]
+
+
+def detect_encoding(path: str | os.PathLike[str]) -> str | None:
+    """Guess a shapefile's text encoding: its ``.cpg`` file, else its DBF bytes.
+
+    A DBF without a ``.cpg`` whose bytes are not UTF-8 but decode as cp874 into Thai
+    text is cp874 (Windows Thai; TIS-620 is its subset). Other sources return None
+    and are read as the driver declares.
+
+    Parameters
+    ----------
+    path
+        A ``.shp`` file or a ``.zip`` holding one.
+
+    Returns
+    -------
+    str or None
+        An encoding name GDAL understands (``"CP874"``, ``"UTF-8"``, ...), or None.
+    """
+    p = Path(path)
+    cpg, dbf = _shapefile_sidecars(p)
+    if cpg is not None:
+        declared = cpg.decode("ascii", "ignore").strip()
+        upper = declared.upper().replace("_", "-")
+        if upper in {"874", "CP874", "WINDOWS-874", "TIS-620", "TIS620", "ISO-8859-11"}:
+            return "CP874"
+        return declared or None
+    if dbf is None:
+        return None
+    header_len = int.from_bytes(dbf[8:10], "little") if len(dbf) >= 10 else len(dbf)
+    body = dbf[header_len:]
+    if max(body, default=0) < 0x80:
+        return None
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    else:
+        return "UTF-8"
+    text = body.decode("cp874", errors="replace")
+    if "\ufffd" not in text and any(ord(ch) in _THAI for ch in text):
+        return "CP874"
+    return None
+
+
+def _shapefile_sidecars(p: Path, limit: int = 4 << 20) -> tuple[bytes | None, bytes | None]:
+    """Return the bytes of a shapefile's .cpg and the first ``limit`` bytes of its .dbf."""
+    if p.suffix.lower() == ".zip" and p.is_file():
+        with zipfile.ZipFile(p) as zf:
+            names = {n.lower(): n for n in zf.namelist()}
+            cpg = next((n for k, n in names.items() if k.endswith(".cpg")), None)
+            dbf = next((n for k, n in names.items() if k.endswith(".dbf")), None)
+            cpg_bytes = zf.read(cpg) if cpg else None
+            dbf_bytes = zf.open(dbf).read(limit) if dbf else None
+            return cpg_bytes, dbf_bytes
+    if p.suffix.lower() != ".shp":
+        return None, None
+    cpg_bytes = dbf_bytes = None
+    for sibling in p.parent.glob(p.stem + ".*"):
+        if sibling.suffix.lower() == ".cpg":
+            cpg_bytes = sibling.read_bytes()
+        elif sibling.suffix.lower() == ".dbf":
+            with sibling.open("rb") as fh:
+                dbf_bytes = fh.read(limit)
+    return cpg_bytes, dbf_bytes
+
+
+def _source_crs(path: str, crs: int | str | None, declared: str | None) -> CRS:
+    if crs is not None:
+        try:
+            return CRS.from_user_input(int(crs) if str(crs).isdigit() else crs)
+        except Exception as exc:  # pyproj raises CRSError; any bad input is the user's
+            msg = f"--crs {crs}: not a CRS PROJ knows; expected an EPSG code such as 24047 or 32647"
+            raise InputError(msg) from exc
+    if not declared:
+        msg = (
+            f"{path}: the source has no CRS (no .prj?); declare it with --crs EPSG, "
+            "e.g. --crs 24047 (Indian 1975 / UTM 47N) or --crs 32647 (WGS 84 / UTM 47N)"
+        )
+        raise InputError(msg)
+    return CRS.from_user_input(declared)
+
+
+def _crs_label(crs: CRS) -> str:
+    epsg = crs.to_epsg()
+    return f"EPSG:{epsg}" if epsg else crs.name
+
+
+def _text(values: pd.Series, *, digits: bool) -> pd.Series:
+    """Trim text; integer-valued numbers become '123' (DBF often stores codes as numbers)."""
+    def one(v: Any) -> Any:
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            return None
+        if isinstance(v, float) and v.is_integer():
+            v = int(v)
+        s = str(v).strip()
+        if digits:
+            s = thai_to_arabic_digits(s)
+        return s or None
+
+    if values.dtype == object or pd.api.types.is_string_dtype(values):
+        s = values.astype(object).where(values.notna(), None)
+        stripped = s.map(lambda v: None if v is None else str(v).strip() or None)
+        return stripped.map(thai_to_arabic_digits, na_action="ignore") if digits else stripped
+    return values.map(one)
+
+
+class _Batcher:
+    """Turns Arrow batches into rows for COPY, collecting rejects, repairs and warnings."""
+
+    def __init__(self, *, kind: str, source: str, columns: dict[str, str], mapping: ColumnMapping | None,
+                 transformer: Transformer | None, srid: int, lgu_code: str, run_id: int) -> None:
+        self.kind, self.source, self.columns = kind, source, columns
+        self.transformer, self.srid, self.lgu_code, self.run_id = transformer, srid, lgu_code, run_id
+        self.value_maps = {f: value_map(kind, f, mapping=mapping) for (k, f) in CATEGORIES if k == kind}
+        self.rejects: list[Reject] = []
+        self.unknown_values: dict[str, dict[str, int]] = {}
+        self.seen_codes: dict[str, int] = {}
+        self.n_read = self.n_loaded = self.n_repaired = 0
+        self.source_bounds = np.array([np.inf, np.inf, -np.inf, -np.inf])
+        self.bounds = np.array([np.inf, np.inf, -np.inf, -np.inf])
+
+    def rows(self, batch: Any, *, fid_column: str, geom_column: str) -> tuple[list[str], Iterator[tuple]]:
+        """Return (columns, rows) for the features of one batch that load."""
+        n = batch.num_rows
+        self.n_read += n
+        fids = np.asarray(batch.column(fid_column).to_numpy(zero_copy_only=False), dtype=np.int64)
+        wkb = batch.column(geom_column).to_numpy(zero_copy_only=False)
+        attrs = batch.drop_columns([fid_column, geom_column]).to_pandas()
+        reason: list[tuple[str | None, str | None, str] | None] = [None] * n
+
+        def reject(mask: np.ndarray, field: str | None, values: Any, why: str) -> None:
+            for i in np.flatnonzero(mask):
+                if reason[i] is None:
+                    shown = None if values is None else values[i]
+                    reason[i] = (field, None if shown is None else str(shown), why)
+
+        geoms = self._geometry(wkb, reject)
+        fields = self._fields(attrs, fids, reject)
+
+        ok = np.array([r is None for r in reason], dtype=bool)
+        for i in np.flatnonzero(~ok):
+            field, value, why = reason[i]  # type: ignore[misc]
+            self.rejects.append(Reject(row_no=None, feature_id=int(fids[i]), field=field,
+                                       value=value, reason=why))
+        keep = np.flatnonzero(ok)
+        self.n_loaded += len(keep)
+        if not len(keep):
+            return [], iter(())
+        kept = geoms[keep]
+        parts, index = shapely.get_parts(kept, return_index=True)
+        multi = shapely.multipolygons(parts, indices=index)
+        b = shapely.total_bounds(multi)
+        self.bounds = np.array([min(self.bounds[0], b[0]), min(self.bounds[1], b[1]),
+                                max(self.bounds[2], b[2]), max(self.bounds[3], b[3])])
+        ewkb = shapely.to_wkb(shapely.set_srid(multi, self.srid), include_srid=True)
+
+        extra = attrs.drop(columns=list(self.columns), errors="ignore")
+        names = ["lgu_code", "run_id", "geom"]
+        series: list[Any] = [ewkb]
+        for field, values in fields.items():
+            names.append(field)
+            series.append(values[keep])
+        if len(extra.columns):
+            names.append("attrs")
+            series.append(_json_lines(extra.iloc[keep]))
+        lgu, run = self.lgu_code, self.run_id
+        rows = ((lgu, run, *vals) for vals in zip(*series, strict=True))
+        return names, rows
+
+    def _geometry(self, wkb: np.ndarray, reject: Callable[..., None]) -> np.ndarray:
+        geoms = shapely.from_wkb(wkb, on_invalid="ignore")
+        missing = pd.isna(wkb)
+        reject(missing, "geometry", None, "null geometry; expected a polygon")
+        reject(~missing & shapely.is_missing(geoms), "geometry", None, "unreadable geometry (bad WKB)")
+        reject(shapely.is_empty(geoms) & ~shapely.is_missing(geoms), "geometry", None,
+               "empty geometry; expected a polygon")
+        types = shapely.get_type_id(geoms)
+        polygonal = (types == shapely.GeometryType.POLYGON) | (types == shapely.GeometryType.MULTIPOLYGON)
+        bad_type = ~polygonal & (types >= 0) & ~shapely.is_empty(geoms)
+        if bad_type.any():
+            type_names = np.array([g.geom_type if g is not None else "" for g in geoms], dtype=object)
+            reject(bad_type, "geometry", type_names, "expected a Polygon or MultiPolygon")
+        usable = polygonal & ~shapely.is_empty(geoms)
+        geoms = np.where(usable, geoms, None)
+        if shapely.has_z(geoms).any():
+            geoms = shapely.force_2d(geoms)
+        b = shapely.total_bounds(geoms[usable]) if usable.any() else None
+        if b is not None:
+            sb = self.source_bounds
+            self.source_bounds = np.array([min(sb[0], b[0]), min(sb[1], b[1]),
+                                           max(sb[2], b[2]), max(sb[3], b[3])])
+        if self.transformer is not None and usable.any():
+            transform = self.transformer.transform
+            geoms[usable] = shapely.transform(
+                geoms[usable], lambda xy: np.column_stack(transform(xy[:, 0], xy[:, 1]))
+            )
+        invalid = usable & ~shapely.is_valid(geoms)
+        for i in np.flatnonzero(invalid):
+            repaired = shapely.make_valid(geoms[i])
+            polygons = [p for p in shapely.get_parts(repaired)
+                        if p.geom_type in ("Polygon", "MultiPolygon") and not p.is_empty]
+            if polygons:
+                geoms[i] = shapely.union_all(polygons) if len(polygons) > 1 else polygons[0]
+                self.n_repaired += 1
+            else:
+                geoms[i] = None
+                one = np.zeros(len(geoms), dtype=bool)
+                one[i] = True
+                reject(one, "geometry", None, "invalid polygon with no area left after repair")
+        return geoms
+
+    def _fields(self, attrs: pd.DataFrame, fids: np.ndarray,
+                reject: Callable[..., None]) -> dict[str, np.ndarray]:
+        out: dict[str, np.ndarray] = {}
+        for column, field in self.columns.items():
+            raw = attrs[column]
+            if field in _TEXT:
+                values = _text(raw, digits=field in _DIGIT_TEXT)
+                if field in self.value_maps:
+                    values = self._categorise(field, values)
+                arr = values.to_numpy(dtype=object)
+                arr[pd.isna(arr)] = None  # pandas may turn None into NaN
+                out[field] = arr
+            else:
+                out[field] = self._numbers(field, raw, reject)
+        for field in _REQUIRED[self.kind]:
+            if field not in out:
+                continue
+            blank = pd.isna(out[field])
+            reject(blank, field, None, f"missing {field}")
+        if "parcel_code" in out:
+            codes = out["parcel_code"]
+            dup = np.zeros(len(codes), dtype=bool)
+            first: list[Any] = [None] * len(codes)
+            seen = self.seen_codes
+            for i, code in enumerate(codes):
+                if code is None:
+                    continue
+                if code in seen:
+                    dup[i] = True
+                    first[i] = seen[code]
+                else:
+                    seen[code] = int(fids[i])
+            for i in np.flatnonzero(dup):
+                one = np.zeros(len(codes), dtype=bool)
+                one[i] = True
+                reject(one, "parcel_code", codes,
+                       f"duplicate parcel_code; feature {first[i]} has the same code and was loaded")
+            out["parcel_code_norm"] = np.array(
+                [None if c is None else normalise_parcel_code(c) for c in codes], dtype=object
+            )
+        return out
+
+    def _categorise(self, field: str, values: pd.Series) -> pd.Series:
+        table = self.value_maps[field]
+        allowed = CATEGORIES[(self.kind, field)]
+        mapped = values.map(lambda v: None if v is None else table.get(v, v))
+        bad = mapped.notna() & ~mapped.isin(allowed)
+        if bad.any():
+            counts = self.unknown_values.setdefault(field, {})
+            for v, c in values[bad].value_counts().items():
+                counts[str(v)] = counts.get(str(v), 0) + int(c)
+            mapped = mapped.where(~bad, None)
+        return mapped
+
+    def _numbers(self, field: str, raw: pd.Series, reject: Callable[..., None]) -> np.ndarray:
+        year = field == "year_built"
+        integer = field in {"floors", "year_built"}
+        if pd.api.types.is_numeric_dtype(raw) and not year:
+            values = raw.to_numpy(dtype=float)
+            nulls = np.isnan(values)
+            if integer:
+                bad = ~nulls & (values != np.round(values))
+                reject(bad, field, raw.to_numpy(), "expected a whole number")
+                return np.array([None if np.isnan(v) else int(v) for v in values], dtype=object)
+            reject(~nulls & (values < 0), field, raw.to_numpy(), "expected a non-negative number")
+            return np.array([None if np.isnan(v) else float(v) for v in values], dtype=object)
+        out = np.empty(len(raw), dtype=object)
+        for i, v in enumerate(raw.to_numpy(dtype=object)):
+            try:
+                if year:
+                    out[i] = None if parse_number(v) is None else to_ce_year(v)
+                    continue
+                number = parse_number(v)
+                if number is not None and number < 0:
+                    raise ValueError("a non-negative number")
+                if integer and number is not None:
+                    if number != int(number):
+                        raise ValueError("a whole number")
+                    number = int(number)
+                out[i] = number
+            except ValueError as exc:
+                one = np.zeros(len(raw), dtype=bool)
+                one[i] = True
+                reject(one, field, raw.to_numpy(dtype=object), f"expected {exc}")
+                out[i] = None
+        return out
+
+
+def _json_lines(frame: pd.DataFrame) -> list[str | None]:
+    """Serialise each row to JSON text (pandas' C writer; NaN becomes null)."""
+    if frame.empty:
+        return []
+    text = frame.to_json(orient="records", lines=True, force_ascii=False, date_format="iso")
+    return text.rstrip("\n").split("\n")
+
+
+def _plausibility(crs: CRS, bounds: np.ndarray, source: str) -> list[str]:
+    """Warn when coordinates cannot belong to the declared CRS."""
+    if not np.isfinite(bounds).all():
+        return []
+    label = _crs_label(crs)
+    xmin, ymin, xmax, ymax = bounds
+    looks_like_degrees = -180 <= xmin and xmax <= 180 and -90 <= ymin and ymax <= 90
+    if crs.is_projected and looks_like_degrees:
+        return [
+            f"{source}: coordinates ({xmin:.4f}, {ymin:.4f})–({xmax:.4f}, {ymax:.4f}) look like "
+            f"degrees, but the source declares {label} ({crs.name}); if they are longitude/latitude, "
+            "load again with --crs 4326"
+        ]
+    if crs.is_geographic and not looks_like_degrees:
+        return [
+            f"{source}: coordinates up to ({xmax:.0f}, {ymax:.0f}) cannot be degrees, but the source "
+            f"declares {label} ({crs.name}); declare the projected CRS with --crs, e.g. --crs 24047"
+        ]
+    area = crs.area_of_use
+    if area is None:
+        return []
+    try:
+        to_lonlat = Transformer.from_crs(crs, CRS.from_epsg(4326), always_xy=True)
+        lon, lat = to_lonlat.transform([xmin, xmax, xmin, xmax], [ymin, ymin, ymax, ymax])
+    except Exception:  # outside the projection's domain: certainly implausible
+        lon, lat = [math.inf], [math.inf]
+    margin = 1.0  # degrees; UTM data a little outside its zone is normal
+    inside = (
+        all(area.west - margin <= x <= area.east + margin for x in lon)
+        and all(area.south - margin <= y <= area.north + margin for y in lat)
+    )
+    if inside:
+        return []
+    return [
+        f"{source}: coordinates fall outside the area where {label} ({crs.name}) is used "
+        f"({area.name}); check the CRS or declare the right one with --crs"
+    ]
+
+
+def _far_from_other_layers(conn: sa.Connection, t: Tables, kind: str, lgu_code: str,
+                           bounds: np.ndarray, source: str) -> list[str]:
+    """Warn when the new layer lies far from the layers of this municipality already loaded."""
+    if not np.isfinite(bounds).all():
+        return []
+    quote = conn.dialect.identifier_preparer.quote
+    union = " UNION ALL ".join(
+        f"SELECT geom FROM {quote(getattr(t, k).name)} WHERE lgu_code = :lgu"
+        for k in VECTOR_KINDS if k != kind
+    )
+    distance = conn.execute(
+        sa.text(
+            f"SELECT ST_Distance(ST_SetSRID(ST_Extent(geom)::geometry, :srid), "
+            f"ST_MakeEnvelope(:xmin, :ymin, :xmax, :ymax, :srid)) FROM ({union}) AS other"
+        ),
+        {"lgu": lgu_code, "srid": t.srid, "xmin": float(bounds[0]), "ymin": float(bounds[1]),
+         "xmax": float(bounds[2]), "ymax": float(bounds[3])},
+    ).scalar()
+    if distance is None or distance <= _FAR_M:
+        return []
+    return [
+        f"{source}: the {kind} lie {distance / 1000:,.1f} km from the other layers already loaded "
+        f"for {lgu_code}; check the CRS (--crs) before analysing"
+    ]
+
+
+def _transformer(src: CRS, srid: int) -> Transformer | None:
+    dst = CRS.from_epsg(srid)
+    if src.equals(dst, ignore_axis_order=True):
+        return None
+    # PROJ's default choice (the best available operation for the area), never a
+    # hand-written towgs84; the operation actually used is recorded in load_runs.
+    return Transformer.from_crs(src, dst, always_xy=True)
+
+
+def _operation(transformer: Transformer | None) -> str | None:
+    if transformer is None:
+        return None
+    try:
+        return transformer.get_last_used_operation().description
+    except Exception:  # nothing transformed yet, or PROJ < 9.1
+        return transformer.description
+
+
+def _open_layer(path: str, layer: str | None) -> str | int | None:
+    try:
+        layers = pyogrio.list_layers(path)
+    except pyogrio.errors.DataSourceError as exc:
+        msg = f"{path}: not a vector source GDAL can read ({exc}); expected a Shapefile, GeoPackage, GeoJSON, ..."
+        raise InputError(msg) from exc
+    names = [str(name) for name, _ in layers]
+    if layer is not None:
+        if layer not in names:
+            msg = f"{path}: no layer {layer!r}; the layers are {', '.join(names)}"
+            raise InputError(msg)
+        return layer
+    if len(names) > 1:
+        msg = f"{path}: has {len(names)} layers ({', '.join(names)}); choose one with --layer"
+        raise InputError(msg)
+    return None
+
+
+def load_vector(
+    engine: Engine,
+    path: str | os.PathLike[str],
+    /,
+    *,
+    kind: str,
+    settings: Settings,
+    layer: str | None = None,
+    crs: int | str | None = None,
+    encoding: str | None = None,
+    mapping: str | os.PathLike[str] | ColumnMapping | None = None,
+    strict: bool = False,
+    batch_size: int = BATCH_SIZE,
+    progress: ProgressFactory | None = None,
+) -> LoadReport:
+    """Load parcels, buildings or zones from an OGR vector source, replacing the municipality's layer.
+
+    Parameters
+    ----------
+    engine
+        The database (schema initialised).
+    path
+        Shapefile (or a .zip of one), GeoPackage, GeoJSON, FlatGeobuf, ...
+    kind
+        ``"parcels"``, ``"buildings"`` or ``"zones"``.
+    settings
+        Gives ``lgu_code``; the working CRS is read from the database.
+    layer
+        The layer of a multi-layer source.
+    crs
+        Declare the source CRS (EPSG code or any PROJ string) when it is missing or wrong.
+    encoding
+        Text encoding of the attributes; by default a shapefile's .cpg, else detected.
+    mapping
+        A mapping file (path or parsed) naming the source columns of canonical fields.
+    strict
+        Fail the whole load, writing nothing, if any feature is rejected.
+    batch_size
+        Features per Arrow batch and per COPY.
+    progress
+        Called with the feature count (or None), returning an object with ``update(n)``
+        and ``close()`` (e.g. ``tqdm``); the CLI passes one only on a terminal.
+
+    Returns
+    -------
+    LoadReport
+
+    Raises
+    ------
+    InputError
+        When the source cannot be read, has no CRS and none was declared, or (with
+        ``strict``) when any feature is rejected.
+    MappingError
+        When the mapping names a column the source lacks.
+    """
+    started = time.perf_counter()
+    if kind not in VECTOR_KINDS:
+        msg = f"cannot load {kind!r} from a vector source; expected one of {', '.join(VECTOR_KINDS)}"
+        raise InputError(msg)
+    source = os.fspath(path)
+    if not source.startswith("/vsi") and not Path(source).exists():
+        msg = f"{source}: file not found"
+        raise InputError(msg)
+    parsed = read_mapping(mapping) if isinstance(mapping, str | os.PathLike) else mapping
+    chosen_layer = _open_layer(source, layer)
+    encoding = encoding or detect_encoding(source)
+    try:
+        info = pyogrio.read_info(source, layer=chosen_layer, encoding=encoding)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+        msg = f"{source}: cannot read layer ({exc})"
+        raise InputError(msg) from exc
+    src_crs = _source_crs(source, crs, info["crs"])
+    headers = [str(f) for f in info["fields"]]
+    columns = resolve_columns(kind, headers, mapping=parsed, source=source)
+    for field in _REQUIRED[kind]:
+        if field not in columns.values():
+            msg = (
+                f"{source}: no column for {field} (its columns: {', '.join(headers) or 'none'}); "
+                f"name it in the mapping file: [{kind}.columns] {field} = \"COLUMN\""
+            )
+            raise MappingError(msg)
+    features = info["features"] if info["features"] >= 0 else None
+    source_hash = content_hash(source) if Path(source).exists() else ""
+    options = {"layer": layer, "crs": None if crs is None else str(crs), "encoding": encoding,
+               "mapping": None if parsed is None or parsed.path is None else str(parsed.path),
+               "strict": strict}
+
+    with engine.begin() as conn:
+        t = open_tables(conn)
+        transformer = _transformer(src_crs, t.srid)
+        table = getattr(t, kind)
+        run_id = start_run(conn, t, lgu_code=settings.lgu_code, kind=kind, source=source,
+                           layer=layer, source_hash=source_hash, options=options)
+        conn.execute(table.delete().where(table.c.lgu_code == settings.lgu_code))
+        batcher = _Batcher(kind=kind, source=source, columns=columns, mapping=parsed,
+                           transformer=transformer, srid=t.srid, lgu_code=settings.lgu_code,
+                           run_id=run_id)
+        bar = progress(features) if progress is not None else None
+        try:
+            with open_arrow(source, layer=chosen_layer, encoding=encoding, return_fids=True,
+                            use_pyarrow=True, batch_size=batch_size) as (meta, reader):
+                geom_column = meta["geometry_name"] or "wkb_geometry"
+                fid_column = meta["fid_column"] or "OGC_FID"
+                for batch in reader:
+                    names, rows = batcher.rows(batch, fid_column=fid_column, geom_column=geom_column)
+                    if names:
+                        copy_rows(conn, table, names, rows)
+                    if bar is not None:
+                        bar.update(batch.num_rows)
+        except UnicodeDecodeError as exc:
+            msg = (
+                f"{source}: attribute text is not {encoding or 'the declared encoding'} ({exc.reason}); "
+                "declare the encoding with --encoding, e.g. --encoding cp874"
+            )
+            raise InputError(msg) from exc
+        finally:
+            if bar is not None:
+                bar.close()
+
+        warnings = _plausibility(src_crs, batcher.source_bounds, source)
+        warnings += _far_from_other_layers(conn, t, kind, settings.lgu_code, batcher.bounds, source)
+        for field, counts in batcher.unknown_values.items():
+            shown = ", ".join(f"{v!r} ({c})" for v, c in sorted(counts.items(), key=lambda kv: -kv[1])[:5])
+            warnings.append(
+                f"{source}: {field} values not in {', '.join(CATEGORIES[(kind, field)])} were stored "
+                f"as empty: {shown}; map them in [{kind}.values.{field}] of the mapping file"
+            )
+        if strict and batcher.rejects:
+            first = batcher.rejects[0].describe(source)
+            msg = f"{first} ({len(batcher.rejects)} rejected in all; --strict: nothing was loaded)"
+            raise InputError(msg)
+        report = LoadReport(
+            run_id=run_id, kind=kind, source=source, n_read=batcher.n_read,
+            n_loaded=batcher.n_loaded, n_repaired=batcher.n_repaired,
+            n_rejected=len(batcher.rejects), duration_s=time.perf_counter() - started,
+            source_crs=_crs_label(src_crs), operation=_operation(transformer),
+            warnings=tuple(warnings), rejects=tuple(batcher.rejects),
+        )
+        finish_run(conn, t, report, lgu_code=settings.lgu_code, rejects=batcher.rejects)
+        if kind == "parcels" or batcher.n_loaded > 100_000:
+            conn.execute(sa.text(f"ANALYZE {conn.dialect.identifier_preparer.quote(table.name)}"))
+    return report
