@@ -52,6 +52,9 @@ def plant(engine: Engine) -> Planted:
     paid 1 300, gap 7 900. Register 2023: 4 accounts, assessed 2 800, paid 1 900.
     """
     town = Town(engine, lgu_code=LGU, tax_year=2023)
+    with engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO analysis_runs (lgu_code, tax_year) VALUES"
+                             " (:lgu, 2023), (:lgu, 2024)"), {"lgu": LGU})
     town.zone(rect(0, 0, 100, 100), price_per_sqwah=10_000, zone_code="Z1",
               zone_name="ในเมือง <b>centre</b>")
     town.zone(rect(100, 0, 100, 100), price_per_sqwah=2_000, zone_code="Z2", zone_name="ชานเมือง")
