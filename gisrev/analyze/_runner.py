@@ -306,6 +306,7 @@ def run_analysis(
         now = stage("building_values", now)
         _run_step(conn, "40_zones.sql", params)
         now = stage("zones", now)
+        _run_step(conn, "45_survey.sql", params)
         _run_step(conn, "50_evidence.sql", params)
         now = stage("evidence", now)
         _run_step(conn, "60_tax_input.sql", params)

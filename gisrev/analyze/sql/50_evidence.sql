@@ -32,8 +32,11 @@ WITH e AS (
     SELECT p.id AS parcel_id, p.parcel_code, p.deed_no, p.mapped_area_sqwah, p.pt,
            z.zone_code,
            COALESCE(p.price_per_sqwah, z.price_per_sqwah) AS price_per_sqwah,
-           COALESCE(b.n_buildings, 0) AS n_buildings,
-           COALESCE(b.building_value, 0) AS building_value,
+           -- A surveyor's count of buildings wins over the map's; none found means no value.
+           COALESCE(s.buildings_count, b.n_buildings, 0) AS n_buildings,
+           CASE WHEN s.buildings_count = 0 THEN 0
+                ELSE COALESCE(b.building_value, 0) END AS building_value,
+           s.found_use AS surveyed_use, s.visited_at, s.outcome AS survey_outcome,
            b.res_area, b.other_area, b.agri_area,
            (b.res_area > 0)::int + (b.other_area > 0)::int + (b.agri_area > 0)::int AS n_categories,
            CASE p.observed_use
@@ -55,6 +58,7 @@ WITH e AS (
     LEFT JOIN _pz AS z ON z.parcel_id = p.id
     LEFT JOIN _bsum AS b ON b.parcel_id = p.id
     LEFT JOIN _acc AS a ON a.parcel_id = p.id
+    LEFT JOIN _survey AS s ON s.parcel_code_norm = p.parcel_code_norm
 )
 SELECT e.*,
        e.n_records > 0 AS registered,
@@ -77,9 +81,11 @@ SELECT e.*,
        CASE WHEN e.n_categories > 1 THEN e.agri_area / (e.res_area + e.other_area + e.agri_area)
             ELSE 0.0 END AS agri_share
 FROM e
--- Evidence category: the buildings' use by floor area, else the observed use.
+-- Evidence category: what a surveyor found, else the buildings' use by floor area, else the
+-- observed use.
 CROSS JOIN LATERAL (
-    SELECT CASE WHEN e.n_categories > 1 THEN 'mixed'
+    SELECT CASE WHEN e.surveyed_use IS NOT NULL THEN e.surveyed_use
+                WHEN e.n_categories > 1 THEN 'mixed'
                 WHEN e.res_area > 0 THEN 'residential'
                 WHEN e.other_area > 0 THEN 'other'
                 WHEN e.agri_area > 0 THEN 'agriculture'
