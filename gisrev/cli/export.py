@@ -1,0 +1,39 @@
+"""``gisrev export``: findings (and later other tables) as files for the office and QGIS."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from gisrev.cli._context import CliContext
+
+
+@click.group()
+def export() -> None:
+    """Write analysis results to files."""
+
+
+@export.command("findings")
+@click.option("--year", required=True, type=int, help="Tax year, BE (2566) or CE (2023).")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write: .csv (UTF-8 with BOM), .xlsx or .gpkg (styled for QGIS).")
+@click.pass_obj
+def findings(obj: CliContext, year: int, out: Path) -> None:
+    """Export the year's findings in survey order."""
+    from gisrev.outputs.export import export_findings
+
+    n = export_findings(obj.engine(), out, year=year, settings=obj.settings)
+    click.echo(f"{n:,} findings written to {out}")
+
+
+def _add_optional_commands() -> None:
+    """Add export commands that live in their own modules (``export keying``)."""
+    try:
+        from gisrev.cli.export_keying import keying
+    except ImportError:  # not installed in this build
+        return
+    export.add_command(keying)
+
+
+_add_optional_commands()
