@@ -528,3 +528,18 @@ def test_building_value_errors() -> None:
         building_value(100, "105", "steel", 1)
     with pytest.raises(InputError, match="field 'age_years': got -2"):
         building_value(100, "105", "masonry", -2)
+
+
+def test_compute_many_owner_type_empty_means_individual() -> None:
+    frame = pd.DataFrame(
+        {
+            "tax_year": 2024,
+            "use": "agriculture",
+            "land_value": [60 * M] * 3,
+            "owner_type": ["", None, "juristic"],
+        }
+    )
+    assert get_regime().compute_many(frame).tolist() == [1_000.0, 1_000.0, 6_000.0]
+    frame.loc[1, "owner_type"] = "company"
+    with pytest.raises(TaxRuleError, match=r"row 1, field 'owner_type': got 'company'"):
+        get_regime().compute_many(frame)

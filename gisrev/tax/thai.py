@@ -623,9 +623,9 @@ class ThaiRegime:
     def _owner_codes(self, frame: pd.DataFrame) -> np.ndarray:
         if "owner_type" not in frame:
             return np.zeros(len(frame), dtype=np.int64)
-        column = frame["owner_type"]
-        column = column.where(column.notna() & (column != ""), "individual")
-        codes = _codes(column, OWNER_TYPES)
+        # Missing or empty means individual (the register convention).
+        codes = _codes(frame["owner_type"], (*OWNER_TYPES, ""), missing=0)
+        codes[codes == len(OWNER_TYPES)] = 0
         _first_bad(
             frame,
             codes < 0,
@@ -919,9 +919,11 @@ def _first_bad(
         raise error(msg)
 
 
-def _codes(values: pd.Series, categories: Sequence[str]) -> np.ndarray:
-    """Position of each value in ``categories``; -1 for anything else (including missing)."""
-    return pd.Index(list(categories)).get_indexer(values).astype(np.int64)
+def _codes(values: pd.Series, categories: Sequence[str], *, missing: int = -1) -> np.ndarray:
+    """Position of each value in ``categories``; -1 for anything else, ``missing`` for NA."""
+    codes, uniques = pd.factorize(values)  # fast on Arrow strings; codes -1 for NA
+    lookup = np.append(pd.Index(list(categories)).get_indexer(uniques), missing)
+    return lookup[codes].astype(np.int64)
 
 
 def _money_column(frame: pd.DataFrame, field: str, *, required: bool) -> np.ndarray:
