@@ -44,6 +44,7 @@ _AREA_PARTS = ("declared_area_rai", "declared_area_ngan", "declared_area_wah")
 _TEXT = ("account_id", "owner_name")
 _DATE = re.compile(r"^(\d{1,4})[/.\-](\d{1,2})[/.\-](\d{1,4})$")
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
+_ID_SEPARATORS = re.compile(r"[\s\-]+")
 
 
 class _Rejected(ValueError):
@@ -159,8 +160,7 @@ class _RowParser:
             out[field] = None if is_blank(value) else str(value).strip()
         deed = self.get(row, "deed_no")
         out["deed_no"] = None if is_blank(deed) else thai_to_arabic_digits(str(deed).strip())
-        owner_id = self.get(row, "owner_id")
-        out["owner_id"] = None if is_blank(owner_id) else thai_to_arabic_digits(str(owner_id).strip())
+        out["owner_id"] = self._owner_id(self.get(row, "owner_id"))
         out["owner_type"] = self._code(row, "owner_type", self.owner_types, OWNER_TYPES,
                                        default="individual")
         out["declared_use"] = self._code(row, "declared_use", self.uses, DECLARED_USES, default=None)
@@ -175,6 +175,17 @@ class _RowParser:
         extra = {h: _jsonable(row[i]) for i, h in self.extra if i < len(row) and not is_blank(row[i])}
         out["attrs"] = json.dumps(extra, ensure_ascii=False) if extra else None
         return out
+
+    @staticmethod
+    def _owner_id(value: Any) -> str | None:
+        if is_blank(value):
+            return None
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)  # a spreadsheet cell holding the number
+        digits = _ID_SEPARATORS.sub("", thai_to_arabic_digits(str(value)))
+        if not (digits.isascii() and digits.isdigit() and len(digits) == 13):
+            raise _Rejected("owner_id", value, "a 13-digit identity or taxpayer number")
+        return digits
 
     def _year(self, value: Any) -> int:
         if is_blank(value):
