@@ -39,7 +39,8 @@ def test_tax_never_exceeds_the_ceiling_rate_times_the_base(
     prop = Property(year, use, land, building, owner_type=owner, vacant_years=vacant)
     ceiling = REGIME.ceiling_percent(use, vacant_years=vacant) / 100
     assert ceiling <= (0.03 if use == "vacant" else 0.012)
-    assert REGIME.compute(prop).tax <= ceiling * prop.base + 0.005  # rounding to 0.01
+    # + half a cent for rounding to 0.01, + float noise (1.5 x 3 % = 0.045 rounds to 0.05)
+    assert REGIME.compute(prop).tax <= ceiling * prop.base + 0.005 + 1e-9 * max(1.0, prop.base)
 
 
 @st.composite

@@ -67,7 +67,11 @@ class Property:
 
 @dataclasses.dataclass(frozen=True)
 class Step:
-    """One line of the breakdown: what was done, in English and Thai, and the amount in baht."""
+    """One line of the breakdown: what was done, in English and Thai, and the amount in baht.
+
+    Amounts are rounded to 0.01 baht for display; the tax is computed from unrounded amounts,
+    so the steps can differ from it by a cent.
+    """
 
     label_en: str
     label_th: str

@@ -292,7 +292,7 @@ class ThaiRegime:
             steps += part_steps
             gross += part_tax
         tax = self._reduce(year, gross, steps)
-        return TaxResult(tax=tax, steps=steps, property=prop)
+        return TaxResult(tax=tax, steps=_for_display(steps), property=prop)
 
     def compute_many(self, frame: pd.DataFrame, /) -> pd.Series:
         """Tax every row of a frame, vectorised.
@@ -447,7 +447,7 @@ class ThaiRegime:
                 share_total += share
             tax = round_baht(share_total)
             steps.append(Step("Tax", "ภาษีที่ต้องชำระ", tax))
-            results.append(TaxResult(tax=tax, steps=steps, property=prop))
+            results.append(TaxResult(tax=tax, steps=_for_display(steps), property=prop))
         return results
 
     def ceiling_percent(self, use: str, *, vacant_years: int = 0) -> float:
@@ -917,6 +917,11 @@ def _first_bad(
         if bad.sum() > 1:
             msg += f" ({int(bad.sum())} rows like this)"
         raise error(msg)
+
+
+def _for_display(steps: list[Step]) -> list[Step]:
+    """Round each step to 0.01 baht; the tax itself is computed from the unrounded amounts."""
+    return [dataclasses.replace(step, amount=round_baht(step.amount)) for step in steps]
 
 
 def _codes(values: pd.Series, categories: Sequence[str], *, missing: int = -1) -> np.ndarray:
