@@ -3,7 +3,16 @@
 The public Python API for notebooks and scripts is listed in ``__all__``.
 """
 
-from gisrev.api import connect, findings, gap_by, gap_by_year, summary, zone_gaps
+from gisrev.api import (
+    connect,
+    findings,
+    gap_by,
+    gap_by_year,
+    revenue_recovered,
+    summary,
+    what_if,
+    zone_gaps,
+)
 from gisrev.config import Settings, load_settings
 from gisrev.db import init_db, make_engine
 from gisrev.errors import DatabaseError, GisrevError, InputError, MappingError, TaxRuleError
@@ -22,6 +31,8 @@ __all__ = [
     "init_db",
     "load_settings",
     "make_engine",
+    "revenue_recovered",
     "summary",
+    "what_if",
     "zone_gaps",
 ]

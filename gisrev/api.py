@@ -42,7 +42,9 @@ __all__ = [
     "findings",
     "gap_by",
     "gap_by_year",
+    "revenue_recovered",
     "summary",
+    "what_if",
     "zone_gaps",
 ]
 
@@ -519,3 +521,122 @@ def gap_by_year(
     for col in ("findings", "unregistered"):
         df[col] = df[col].astype("int64")
     return df
+
+
+def _year_reduction(year: int, regime_name: str) -> float:
+    """Return the share of tax the year's royal decree takes off (0.15 for 15 %)."""
+    from gisrev.tax import Property, get_regime
+
+    # The regime's own breakdown of a plain property says what it takes off.
+    result = get_regime(regime_name).compute(Property(year, "other", 10_000_000.0))
+    before = next(s.amount for s in result.steps if s.label_en == "Tax before reduction")
+    return 1.0 - result.tax / before if before else 0.0
+
+
+def what_if(
+    year: int,
+    *,
+    reduction_percent: Iterable[float] = (0, 15, 50, 90),
+    engine: Engine | Connection | None = None,
+    lgu: str | None = None,
+    regime: str | None = None,
+) -> pd.DataFrame:
+    """Return the year's expected tax and gap had the general reduction been different.
+
+    The Thai Act lets a royal decree take a share off every computed tax (90 % in
+    2020-2021, 15 % in 2023). Each scenario rescales the flagged parcels' expected
+    tax from the year's own reduction to ``reduction_percent`` and recomputes the gap
+    (expected − paid, never below zero; the whole expected tax where unregistered).
+    Orphan register records keep their gap, which is tax already assessed.
+
+    Parameters
+    ----------
+    year
+        Tax year, CE or BE.
+    reduction_percent
+        The reductions to try, in percent.
+    engine
+        Engine or connection; default: :func:`connect` with the settings.
+    lgu
+        Municipality code; default: the only municipality analysed for the year.
+    regime
+        Tax regime name (default from the settings, ``"thai"``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per scenario: ``reduction_percent``, ``expected_tax``, ``gap`` (baht)
+        and ``gap_change`` against the year as analysed (``actual_reduction_percent``
+        is the year's own reduction).
+
+    Examples
+    --------
+    >>> what_if(2566, reduction_percent=[0, 90])  # doctest: +SKIP
+    """
+    year = ce_year(year)
+    pcts = [float(p) for p in reduction_percent]
+    bad = [p for p in pcts if not 0 <= p < 100]
+    if bad:
+        msg = f"what_if(reduction_percent={bad[0]!r}): expected a percentage from 0 up to 100"
+        raise InputError(msg)
+    actual = _year_reduction(year, regime or load_settings().regime)
+    with _connect(_engine(engine)) as conn:
+        lgu = _resolve_lgu(conn, year, lgu)
+        df = pd.read_sql(sa.text(
+            "WITH s AS (SELECT pct, (1 - pct / 100.0) / (1 - :actual) AS k"
+            "  FROM unnest(CAST(:pcts AS float8[])) AS pct),"
+            " base AS (SELECT coalesce(sum(gap), 0) AS gap FROM findings"
+            "  WHERE lgu_code = :lgu AND tax_year = :year) "
+            "SELECT s.pct AS reduction_percent,"
+            " coalesce(sum(f.expected_tax * s.k), 0) AS expected_tax,"
+            " coalesce(sum(CASE"
+            "   WHEN f.expected_tax IS NULL THEN coalesce(f.gap, 0)"
+            "   WHEN f.tax_paid IS NULL THEN f.expected_tax * s.k"
+            "   ELSE greatest(f.expected_tax * s.k - f.tax_paid, 0) END), 0) AS gap,"
+            " min(base.gap) AS base_gap "
+            "FROM s CROSS JOIN base LEFT JOIN findings f"
+            " ON f.lgu_code = :lgu AND f.tax_year = :year "
+            "GROUP BY s.pct ORDER BY s.pct"
+        ), conn, params={"lgu": lgu, "year": year, "pcts": pcts, "actual": actual})
+    df["gap_change"] = df["gap"] - df.pop("base_gap")
+    df["actual_reduction_percent"] = round(actual * 100, 2)
+    return df
+
+
+def revenue_recovered(
+    year: int,
+    *,
+    engine: Engine | Connection | None = None,
+    lgu: str | None = None,
+) -> pd.DataFrame:
+    """Return the parcels flagged in ``year`` whose register was put right by ``year + 1``.
+
+    A thin wrapper of :func:`gisrev.outputs.recovery.revenue_recovered`; both years
+    must have been analysed.
+
+    Parameters
+    ----------
+    year
+        The tax year the parcels were flagged in, CE or BE.
+    engine
+        Engine or connection; default: :func:`connect` with the settings.
+    lgu
+        Municipality code; default: the only municipality analysed for the year.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per recovered parcel (``how`` is ``registered`` or ``corrected``,
+        ``recovered`` in baht); ``frame.attrs["total"]`` is the total.
+
+    Examples
+    --------
+    >>> revenue_recovered(2566).attrs["total"]  # doctest: +SKIP
+    """
+    from gisrev.outputs.recovery import revenue_recovered as _recovered
+
+    year = ce_year(year)
+    bind = _engine(engine)
+    with _connect(bind) as conn:
+        lgu = _resolve_lgu(conn, year, lgu)
+    return _recovered(bind, year=year, settings=load_settings().replace(lgu_code=lgu))

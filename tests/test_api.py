@@ -94,7 +94,8 @@ def planted(clean_db: Engine) -> Planted:
 
 
 def test_public_names_are_exported():
-    for name in ("connect", "findings", "summary", "gap_by", "gap_by_year", "zone_gaps"):
+    for name in ("connect", "findings", "summary", "gap_by", "gap_by_year", "zone_gaps",
+                 "what_if", "revenue_recovered"):
         assert name in gisrev.__all__
         assert getattr(gisrev, name) is getattr(api, name)
 
@@ -209,3 +210,27 @@ def test_a_year_never_analysed_says_to_run_the_analysis(planted):
 def test_gap_by_rejects_an_unknown_grouping(planted):
     with pytest.raises(InputError, match="expected one of 'zone', 'use', 'flag'"):
         gisrev.gap_by(2023, by="owner", engine=planted.engine)  # type: ignore[arg-type]
+
+
+def test_what_if_rescales_expected_tax_from_the_years_own_reduction(planted):
+    # 2023 had a 15 % reduction: 0 % means expected / 0.85, 90 % means expected * 0.1 / 0.85
+    df = gisrev.what_if(2566, reduction_percent=[0, 15, 90], engine=planted.engine, lgu=LGU)
+    assert df.reduction_percent.tolist() == [0, 15, 90]
+    assert df.actual_reduction_percent.tolist() == [15, 15, 15]
+    assert df.expected_tax.tolist() == pytest.approx([8800 / 0.85, 8800, 8800 * 0.1 / 0.85])
+    no_reduction = 5000 / 0.85 + (3000 / 0.85 - 1000) + (800 / 0.85 - 300) + 400
+    ninety = 5000 * 0.1 / 0.85 + 0 + 0 + 400  # paid already covers P-2 and P-3
+    assert df.gap.tolist() == pytest.approx([no_reduction, 7900, ninety])
+    assert df.gap_change.tolist() == pytest.approx([no_reduction - 7900, 0, ninety - 7900])
+
+
+def test_what_if_rejects_a_reduction_of_100_percent_or_more(planted):
+    with pytest.raises(InputError, match="expected a percentage from 0 up to 100"):
+        gisrev.what_if(2023, reduction_percent=[100], engine=planted.engine, lgu=LGU)
+
+
+def test_revenue_recovered_needs_both_years_analysed(planted):
+    with pytest.raises(InputError, match="tax year 2568 has not been analysed"):
+        gisrev.revenue_recovered(2567, engine=planted.engine, lgu=LGU)
+    frame = gisrev.revenue_recovered(2566, engine=planted.engine, lgu=LGU)
+    assert frame.empty and frame.attrs["total"] == 0.0
