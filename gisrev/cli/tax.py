@@ -108,8 +108,7 @@ def estimate(
 ) -> None:
     """Print the tax of one property, step by step (or as JSON with --json).
 
-    Example: gisrev tax estimate --year 2567 --use residential-primary
-    --land-value 54,000,000 --building-value 2,205,900
+    Example: gisrev tax estimate --year 2567 --use other --land-value 48,000,000
     """
     obj = ctx.find_object(CliContext)
     regime = get_regime(obj.settings.regime if obj is not None else "thai")

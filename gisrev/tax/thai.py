@@ -345,10 +345,11 @@ class ThaiRegime:
             )
 
         # Juristic owners cannot hold sub-cases (a)/(b): taxed as the use the table names.
+        juristic = OWNER_TYPES.index("juristic")
         for i, use in enumerate(self.uses):
             fallback = self._t.uses[use].juristic_taxed_as
             if fallback is not None:
-                use_codes[(use_codes == i) & (owners == 1)] = self.uses.index(fallback)
+                use_codes[(use_codes == i) & (owners == juristic)] = self.uses.index(fallback)
 
         gross = self._gross_many(years, use_codes, owners, vacant, base)
         if len(row) == n:
