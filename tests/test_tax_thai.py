@@ -543,3 +543,19 @@ def test_compute_many_owner_type_empty_means_individual() -> None:
     frame.loc[1, "owner_type"] = "company"
     with pytest.raises(TaxRuleError, match=r"row 1, field 'owner_type': got 'company'"):
         get_regime().compute_many(frame)
+
+
+def test_building_values_coerce_gives_nan_for_rows_it_cannot_value() -> None:
+    frame = pd.DataFrame(
+        {
+            "floor_area_m2": [300.0, 100.0, 100.0, -1.0, 100.0],
+            "building_type": ["105", "101", "105", "105", "105"],
+            "structure": ["masonry", "masonry", "steel", "wood", "wood"],
+            "age_years": [12, 1, 1, 1, None],
+        }
+    )
+    values = building_values(frame, province="10", errors="coerce")
+    assert values.iloc[0] == 2_205_900.0
+    assert values.iloc[1:].isna().all()
+    with pytest.raises(TaxRuleError, match=r"row 1, field 'building_type': got '101'"):
+        building_values(frame, province="10")

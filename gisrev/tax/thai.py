@@ -26,7 +26,7 @@ import os
 import tomllib
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -821,11 +821,15 @@ def building_value(
             "age_years": [age_years],
         }
     )
-    return float(building_values(frame, province=province, _context="building_value").iloc[0])
+    value = _building_values(frame, province=province, errors="raise", context="building_value")
+    return float(value.iloc[0])
 
 
 def building_values(
-    frame: pd.DataFrame, *, province: str = DEFAULT_PROVINCE, _context: str = "building_values"
+    frame: pd.DataFrame,
+    *,
+    province: str = DEFAULT_PROVINCE,
+    errors: Literal["raise", "coerce"] = "raise",
 ) -> pd.Series:
     """Vectorised :func:`building_value` over a frame.
 
@@ -835,65 +839,61 @@ def building_values(
         Columns ``floor_area_m2``, ``building_type``, ``structure``, ``age_years``.
     province
         Changwat code of the price column (default ``"50"``, Chiang Mai).
+    errors
+        ``"raise"``: a row that cannot be valued (a type code without a price, an unknown
+        structure, a negative or missing area or age) raises an error naming it; ``"coerce"``:
+        such rows get NaN, as in :func:`pandas.to_numeric`.
 
     Returns
     -------
     pandas.Series
         Baht after depreciation, rounded to 0.01, on the frame's index.
     """
+    return _building_values(frame, province=province, errors=errors, context="building_values")
+
+
+def _building_values(
+    frame: pd.DataFrame, *, province: str, errors: Literal["raise", "coerce"], context: str
+) -> pd.Series:
     tables = _building_tables(TABLES_DIR)
     if province not in tables.prices:
         msg = (
-            f"{_context}: no building prices for province {province!r}; "
+            f"{context}: no building prices for province {province!r}; "
             f"tables have {', '.join(sorted(tables.prices))}"
         )
         raise TaxRuleError(msg)
+    if errors not in ("raise", "coerce"):
+        msg = f"{context}: errors={errors!r}; expected 'raise' or 'coerce'"
+        raise ValueError(msg)
     prices = tables.prices[province]
-    area = pd.to_numeric(frame["floor_area_m2"], errors="coerce").to_numpy(dtype="float64")
-    _first_bad(
-        frame,
-        ~(area >= 0),
-        "floor_area_m2",
-        "expected a floor area of 0 m² or more",
-        InputError,
-        context=_context,
-    )
     codes = frame["building_type"]
     if pd.api.types.is_numeric_dtype(codes):
         codes = codes.astype("Int64")
+    area = pd.to_numeric(frame["floor_area_m2"], errors="coerce").to_numpy(dtype="float64")
     price = codes.astype(str).map(prices).to_numpy(dtype="float64", na_value=np.nan)
-    _first_bad(
-        frame,
-        np.isnan(price),
-        "building_type",
-        f"expected a type code priced for province {province} ({', '.join(prices)})",
-        TaxRuleError,
-        context=_context,
-    )
     structure = _codes(frame["structure"], STRUCTURES)
-    _first_bad(
-        frame,
-        structure < 0,
-        "structure",
-        f"expected one of {', '.join(STRUCTURES)}",
-        InputError,
-        context=_context,
-    )
     age = pd.to_numeric(frame["age_years"], errors="coerce").to_numpy(dtype="float64")
-    _first_bad(
-        frame,
-        ~(age >= 0),
-        "age_years",
-        "expected an age of 0 years or more",
-        InputError,
-        context=_context,
-    )
-    ages = np.minimum(np.floor(age).astype(np.int64), tables.depreciation.shape[1] - 1)
-    percent = tables.depreciation[structure, ages]
+    checks = [
+        (~(area >= 0), "floor_area_m2", "expected a floor area of 0 m² or more", InputError),
+        (
+            np.isnan(price),
+            "building_type",
+            f"expected a type code priced for province {province} ({', '.join(prices)})",
+            TaxRuleError,
+        ),
+        (structure < 0, "structure", f"expected one of {', '.join(STRUCTURES)}", InputError),
+        (~(age >= 0), "age_years", "expected an age of 0 years or more", InputError),
+    ]
+    invalid = np.zeros(len(frame), dtype=bool)
+    for bad, field, expected, error in checks:
+        if errors == "raise":
+            _first_bad(frame, bad, field, expected, error, context=context)
+        invalid |= bad
+    ages = np.where(invalid, 0, np.minimum(age, tables.depreciation.shape[1] - 1))
+    percent = tables.depreciation[np.where(invalid, 0, structure), ages.astype(np.int64)]
     value = area * price * ((100.0 - percent) / 100.0)
-    return pd.Series(
-        np.floor(value * 100.0 + 0.5) / 100.0, index=frame.index, name="building_value"
-    )
+    value = np.where(invalid, np.nan, np.floor(value * 100.0 + 0.5) / 100.0)
+    return pd.Series(value, index=frame.index, name="building_value", dtype="float64")
 
 
 # ---------------------------------------------------------------------------------------------
