@@ -217,3 +217,44 @@ def test_duplicate_records_for_one_parcel(town):
     f = findings(town.engine)["D-1"]
     assert f["flags"] == ["DUPLICATE_RECORD"]
     assert f["reason_en"] == "2 register accounts for the same parcel"
+
+
+def test_shop_house_is_taxed_as_mixed_use_by_floor_area(town):
+    town.parcel("X-1", rect(0, 0, 40, 40))  # 4M land
+    town.building(rect(2, 2, 10, 10), use="commercial", floors=1, value=300_000)  # 100 m²
+    town.building(rect(20, 20, 10, 10), use="residential", floors=3, value=900_000)  # 300 m²
+    run_analysis(town.engine, year=YEAR, settings=SETTINGS)
+    f = findings(town.engine)["X-1"]
+    regime = get_regime("thai")
+    mixed = regime.compute(Property(
+        tax_year=YEAR, use="mixed", land_value=4_000_000, building_value=1_200_000,
+        parts={"other": 0.25, "residential-primary": 0.75},
+    )).tax
+    assert f["flags"] == ["UNREGISTERED"]
+    assert f["expected_tax"] == pytest.approx(mixed, abs=0.011)
+
+
+def test_building_without_value_is_estimated_from_type_structure_and_age(town):
+    from gisrev.tax.thai import building_value
+
+    town.parcel("E-1", rect(0, 0, 40, 40), price_per_sqwah=1_000)  # own price wins over the zone
+    town.building(rect(5, 5, 15, 10), use="commercial", floors=2, building_type="105",
+                  structure="masonry", year_built=2011)
+    estimate = building_value(floor_area_m2=300, building_type="105", structure="masonry",
+                              age_years=12)
+    run_analysis(town.engine, year=YEAR, settings=SETTINGS)
+    f = findings(town.engine)["E-1"]
+    assert f["expected_tax"] == tax("other", 400_000, estimate)
+
+
+def test_duplicate_accounts_first_row_stands(town):
+    town.parcel("D-1", rect(0, 0, 40, 40))
+    expected = tax("vacant", 4_000_000)
+    town.register("D-1", account_id="A1", declared_use="vacant", declared_area_sqwah=400,
+                  tax_assessed=expected, tax_paid=expected)
+    town.register("D 1", account_id="A2", declared_use="vacant", declared_area_sqwah=400,
+                  tax_assessed=expected, tax_paid=0)
+    run_analysis(town.engine, year=YEAR, settings=SETTINGS)
+    f = findings(town.engine)["D-1"]
+    assert f["flags"] == ["DUPLICATE_RECORD"]
+    assert f["tax_paid"] == expected and f["gap"] == 0

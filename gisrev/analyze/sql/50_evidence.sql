@@ -1,6 +1,6 @@
 -- One row per parcel: the map's evidence (area, price, land and building value, use) next to
--- what the register declares. Duplicate accounts: the first (lowest id) row's declarations
--- stand, assessed and paid tax are summed over the accounts.
+-- what the register declares. Duplicate accounts: the first (lowest id, i.e. file order)
+-- row stands, the others only raise DUPLICATE_RECORD.
 CREATE TEMP TABLE _bsum ON COMMIT DROP AS
 SELECT parcel_id,
        count(*) AS n_buildings,
@@ -21,8 +21,8 @@ SELECT m.parcel_id,
        (array_agg(r.declared_area_sqwah ORDER BY r.id))[1] AS declared_area_sqwah,
        (array_agg(r.building_value ORDER BY r.id))[1] AS declared_building_value,
        (array_agg(r.exemption ORDER BY r.id))[1] AS exemption,
-       sum(COALESCE(r.tax_assessed, 0)) AS tax_assessed,
-       sum(COALESCE(r.tax_paid, 0)) AS tax_paid
+       COALESCE((array_agg(r.tax_assessed ORDER BY r.id))[1], 0) AS tax_assessed,
+       COALESCE((array_agg(r.tax_paid ORDER BY r.id))[1], 0) AS tax_paid
 FROM _match AS m
 JOIN _reg AS r ON r.id = m.register_id
 GROUP BY m.parcel_id;

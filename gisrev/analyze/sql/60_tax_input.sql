@@ -1,6 +1,7 @@
 -- What the tax engine is asked: per parcel the tax on the evidence ('expected') and, where the
 -- evidence changes the use category, the tax on the declared use with the same values
--- ('declared'). A mixed use becomes one row per part, its share of land and building value.
+-- ('declared'; not for a declared 'mixed', whose shares the register does not give).
+-- A mixed use becomes one row per part, its share of land and building value.
 CREATE TEMP TABLE _taxin ON COMMIT DROP AS
 WITH k AS (
     SELECT parcel_id, 'expected' AS kind, taxed_use AS category, land_value, building_value,
@@ -10,7 +11,8 @@ WITH k AS (
     SELECT parcel_id, 'declared', declared_use, land_value, building_value,
            owner_type, residential_use, res_share, other_share, agri_share
     FROM _case
-    WHERE registered AND declared_use IS NOT NULL AND declared_use <> taxed_use
+    WHERE registered AND declared_use IS NOT NULL AND declared_use <> 'mixed'
+        AND declared_use <> taxed_use
 )
 SELECT k.parcel_id, k.kind, part.use,
        COALESCE(k.land_value, 0) * part.share AS land_value,

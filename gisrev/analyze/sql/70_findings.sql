@@ -19,7 +19,8 @@ WITH c AS (
     SELECT c.*,
            NOT registered AS f_unregistered,
            registered AND expected_tax - tax_assessed > tolerance AS f_underpaid,
-           registered AND declared_use IS NOT NULL AND taxed_use <> declared_use
+           registered AND declared_use IS NOT NULL AND declared_use <> 'mixed'
+               AND taxed_use <> declared_use
                AND abs(expected_tax - declared_tax) > tolerance AS f_use,
            registered AND declared_area_sqwah IS NOT NULL
                AND abs(declared_area_sqwah - mapped_area_sqwah)
@@ -128,8 +129,8 @@ SELECT :lgu, :year, :run_id, NULL, o.parcel_code, ARRAY[o.id], o.account_id, o.d
                 || ' baht (assessed ' || pg_temp.gisrev_baht(o.assessed)
                 || ', paid ' || pg_temp.gisrev_baht(o.paid) || ')' END,
            'parcel code ' || o.parcel_code || ' is not on the map'),
-       o.declared_use, o.declared_area_sqwah, o.assessed, o.paid,
-       GREATEST(o.assessed - o.paid, 0)
+       o.declared_use, o.declared_area_sqwah, o.tax_assessed, o.tax_paid,
+       NULL  -- no parcel, no evidence: the gap is unknown (the arrears are in the reason)
 FROM (
     SELECT r.*, COALESCE(r.tax_assessed, 0) AS assessed, COALESCE(r.tax_paid, 0) AS paid,
            COALESCE(r.tax_assessed, 0) - COALESCE(r.tax_paid, 0)
