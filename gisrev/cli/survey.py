@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from gisrev.cli._context import CliContext
+from gisrev.errors import InputError
 
 _SHOWN_REJECTS = 5
 
@@ -40,3 +41,33 @@ def import_command(obj: CliContext, path: Path, strict: bool) -> None:
         if len(rep.rejects) > _SHOWN_REJECTS:
             click.echo(f"  ... and {len(rep.rejects) - _SHOWN_REJECTS:,} more problem(s)")
         click.echo(f"  All rejects: SELECT * FROM rejects WHERE run_id = {rep.run_id};")
+
+
+@survey.command("form")
+@click.option("--year", required=True, type=int, help="Tax year of the findings, BE or CE.")
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the forms.")
+@click.option("--maps", "maps_dir", type=click.Path(file_okay=False, exists=True, path_type=Path),
+              help="The folder `gisrev map` wrote: one form per worklist in it.")
+@click.pass_obj
+def form_command(obj: CliContext, year: int, out: Path, maps_dir: Path | None) -> None:
+    """Write survey forms: CSV and XLSX templates, a QField GeoPackage and an ODK XLSForm.
+
+    With --maps, one set per worklist `gisrev map` wrote; otherwise one set
+    listing every finding of the year in priority order.
+    """
+    from gisrev.load.normalise import to_ce_year
+    from gisrev.survey import write_survey_forms
+
+    try:
+        ce_year = to_ce_year(year)
+    except ValueError as exc:
+        msg = f"--year {year}: expected {exc}"
+        raise InputError(msg) from exc
+    forms = write_survey_forms(obj.engine(), out, year=ce_year, settings=obj.settings,
+                               maps_dir=maps_dir)
+    n = sum(f.n_parcels for f in forms)
+    click.echo(f"Wrote {len(forms)} survey form(s) for {n:,} parcel(s) to {out}:")
+    for f in forms:
+        click.echo(f"  {f.name}: {f.n_parcels} parcel(s) — {f.csv.name}, {f.xlsx.name}, "
+                   f"{f.gpkg.name} (QField), {f.xlsform.name} (ODK)")

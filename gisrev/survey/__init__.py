@@ -1,12 +1,13 @@
 """The survey round trip: forms for the field, and what surveyors found back into PostGIS.
 
-``survey_form`` writes, per worklist, a CSV/XLSX template and a GeoPackage for
+``write_survey_forms`` writes, per worklist, a CSV/XLSX template and a GeoPackage for
 QField (and an XLSForm for ODK Collect); ``import_survey`` validates a filled-in
 form and stores its visits in ``survey_visits``, keeping history. The view
 ``survey_latest`` gives each parcel's most recent visit for the analysis.
 """
 
 from gisrev.survey._fields import CONFIRMED_OUTCOMES, FOUND_USES, OUTCOMES, Choice
+from gisrev.survey._forms import SurveyForm, write_survey_forms
 from gisrev.survey._import import SurveyReject, SurveyReport, import_survey
 
 __all__ = [
@@ -14,7 +15,9 @@ __all__ = [
     "FOUND_USES",
     "OUTCOMES",
     "Choice",
+    "SurveyForm",
     "SurveyReject",
     "SurveyReport",
     "import_survey",
+    "write_survey_forms",
 ]
