@@ -1,0 +1,284 @@
+"""Ground truth: the findings the analysis must reach, worked out from the generator's state.
+
+This re-implements the analysis rules (matching, evidence, expected tax, flags, gap) on
+plain data frames, independently of the SQL analysis, so each can check the other. The
+tax itself comes from the tax engine (:mod:`gisrev.tax`), the one shared piece.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from gisrev.config import Thresholds
+
+# In the order of the finding-code table in DESIGN.md.
+FINDING_CODES = (
+    "UNREGISTERED", "UNDERPAID", "USE_MISMATCH", "AREA_MISMATCH",
+    "UNDECLARED_BUILDING", "ARREARS", "ORPHAN_RECORD", "DUPLICATE_RECORD",
+)
+_BUILDING_CATEGORY = {
+    "residential": "residential", "commercial": "other", "industrial": "other",
+    "agriculture": "agriculture",
+}
+_THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
+_CODE_DROP = re.compile(r"[\s\-.]+")
+
+
+def normalise_code(code: str) -> str:
+    """Trim, upper-case, Thai digits to Arabic, drop spaces, hyphens and dots.
+
+    Examples
+    --------
+    >>> normalise_code(" mh-๐๐๑๒ 05 ")
+    'MH001205'
+    """
+    return _CODE_DROP.sub("", str(code).translate(_THAI_DIGITS).strip().upper())
+
+
+def residential_use(exemption: pd.Series) -> pd.Series:
+    """Return the residential sub-case a register row claims through its exemption (baht)."""
+    ex = exemption.fillna(0.0).to_numpy()
+    use = np.where(
+        ex >= 50_000_000, "residential-primary",
+        np.where(ex >= 10_000_000, "residential-primary-building", "residential-other"),
+    )
+    return pd.Series(use, index=exemption.index)
+
+
+def evidence(parcels: pd.DataFrame, buildings: pd.DataFrame, tax_year: int) -> pd.DataFrame:
+    """Work out what the map says about each parcel in one tax year.
+
+    Parameters
+    ----------
+    parcels
+        ``mapped_sqwah``, ``price`` (own price, else the zone's), ``observed`` (a use category
+        or None), on the parcel index.
+    buildings
+        ``parcel`` (parcel index it stands on), ``footprint_m2``, ``floors``, ``building_type``,
+        ``structure``, ``year_built`` (CE), ``value`` (NaN when estimated), ``use``.
+    tax_year
+        CE year; a building's age is ``tax_year - year_built``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        On the parcel index: ``land_value``, ``building_value``, ``n_buildings``, ``category``
+        (None when there is no evidence) and ``shares`` (use category -> floor-area share,
+        for ``mixed``).
+    """
+    from gisrev.tax.thai import building_values
+
+    out = pd.DataFrame(index=parcels.index)
+    out["land_value"] = parcels["mapped_sqwah"] * parcels["price"]
+    b = buildings
+    floor_area = b["footprint_m2"] * b["floors"].fillna(1)
+    estimated = building_values(
+        pd.DataFrame(
+            {
+                "floor_area_m2": floor_area,
+                "building_type": b["building_type"],
+                "structure": b["structure"],
+                "age_years": tax_year - b["year_built"],
+            },
+            index=b.index,
+        )
+    )
+    value = b["value"].where(b["value"].notna(), estimated)
+    out["building_value"] = value.groupby(b["parcel"]).sum().reindex(out.index, fill_value=0.0)
+    out["n_buildings"] = b.groupby("parcel").size().reindex(out.index, fill_value=0)
+
+    cat = b["use"].map(_BUILDING_CATEGORY)
+    area = floor_area.groupby([b["parcel"], cat]).sum()
+    share = area / area.groupby(level=0).transform("sum")
+    n_cats = share.groupby(level=0).size()
+    single = share[n_cats.reindex(share.index.get_level_values(0)).to_numpy() == 1]
+    category = pd.Series(None, index=out.index, dtype=object)
+    category.loc[single.index.get_level_values(0)] = single.index.get_level_values(1)
+    shares_list: list[dict[str, float] | None] = [None] * len(out)
+    multi = share[n_cats.reindex(share.index.get_level_values(0)).to_numpy() > 1]
+    for pid, part in multi.groupby(level=0):
+        category.loc[pid] = "mixed"
+        shares_list[out.index.get_loc(pid)] = {
+            str(k): float(v) for k, v in part.droplevel(0).items()
+        }
+    no_building = out["n_buildings"] == 0
+    category[no_building] = parcels.loc[no_building, "observed"]
+    out["category"] = category
+    out["shares"] = pd.Series(shares_list, index=out.index, dtype=object)
+    return out
+
+
+def tax_of(
+    tax_year: int,
+    category: pd.Series,
+    residential: pd.Series,
+    land_value: pd.Series,
+    building_value: pd.Series,
+    owner_type: pd.Series,
+    shares: pd.Series,
+) -> pd.Series:
+    """Tax through the engine for rows given as a use *category* plus the residential sub-case."""
+    from gisrev.tax import get_regime
+
+    use = category.where(category != "residential", residential)
+    parts_list: list[dict[str, float] | None] = [None] * len(category)
+    for i in np.flatnonzero((category == "mixed").to_numpy()):
+        sub = residential.iloc[i]
+        parts_list[i] = {(sub if k == "residential" else k): v for k, v in shares.iloc[i].items()}
+    parts = pd.Series(parts_list, index=category.index, dtype=object)
+    frame = pd.DataFrame(
+        {
+            "tax_year": tax_year,
+            "use": use,
+            "land_value": land_value.fillna(0.0),
+            "building_value": building_value.fillna(0.0),
+            "owner_type": owner_type.fillna("individual"),
+            "vacant_years": 0,
+            "parts": parts,
+        },
+        index=category.index,
+    )
+    return get_regime("thai").compute_many(frame)
+
+
+def _over(diff: pd.Series, base: pd.Series, min_baht: float, share: float) -> pd.Series:
+    return diff > np.maximum(min_baht, share * base)
+
+
+def ground_truth(
+    parcels: pd.DataFrame,
+    buildings: pd.DataFrame,
+    register: pd.DataFrame,
+    tax_year: int,
+    *,
+    thresholds: Thresholds | None = None,
+) -> pd.DataFrame:
+    """Apply the analysis rules to one tax year.
+
+    Parameters
+    ----------
+    parcels
+        As for :func:`evidence`, plus ``parcel_code`` and ``deed_no``.
+    buildings
+        As for :func:`evidence`.
+    register
+        Canonical register rows of this year, in file order: ``parcel_code``, ``deed_no``,
+        ``account_id``, ``owner_type``, ``declared_use`` (category), ``declared_area_sqwah``,
+        ``building_value``, ``exemption``, ``tax_assessed``, ``tax_paid``.
+    tax_year
+        CE year.
+    thresholds
+        When a difference becomes a finding (default: DESIGN.md's).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per parcel and one per orphan register row: ``parcel_code``, ``account_id``,
+        ``flags`` (';'-joined, DESIGN.md order), ``expected_tax``, ``tax_assessed``,
+        ``tax_paid``, ``gap`` and the evidence behind them.
+    """
+    th = thresholds or Thresholds()
+    ev = evidence(parcels, buildings, tax_year)
+
+    # Matching: exact code, else normalised code, else a deed number that is unique on the map.
+    by_code = pd.Series(parcels.index, index=parcels["parcel_code"])
+    by_norm = pd.Series(parcels.index, index=parcels["parcel_code"].map(normalise_code))
+    deeds = parcels["deed_no"].dropna()
+    deeds = deeds[~deeds.duplicated(keep=False)]
+    by_deed = pd.Series(deeds.index, index=deeds.to_numpy())
+    reg = register.reset_index(drop=True)
+    match = reg["parcel_code"].map(by_code)
+    match = match.fillna(reg["parcel_code"].map(normalise_code).map(by_norm))
+    match = match.fillna(reg["deed_no"].map(by_deed))
+    reg["parcel"] = match
+
+    matched = reg[reg["parcel"].notna()].astype({"parcel": "int64"})
+    n_rows = matched.groupby("parcel").size().reindex(parcels.index, fill_value=0)
+    first = matched.drop_duplicates("parcel").set_index("parcel").reindex(parcels.index)
+    registered = n_rows > 0
+
+    category = ev["category"].where(ev["category"].notna(), first["declared_use"])
+    owner = first["owner_type"].where(registered, "individual").fillna("individual")
+    claimed = residential_use(first["exemption"])
+    # Unregistered: the lowest tax the evidence supports (a primary residence).
+    sub = claimed.where(registered, "residential-primary")
+    expected = tax_of(tax_year, category, sub, ev["land_value"], ev["building_value"], owner,
+                      ev["shares"])
+    declared_tax = pd.Series(np.nan, index=parcels.index)
+    differs = registered & (category != first["declared_use"]) & (first["declared_use"] != "mixed")
+    if differs.any():
+        idx = differs[differs].index
+        declared_tax.loc[idx] = tax_of(
+            tax_year, first.loc[idx, "declared_use"], claimed.loc[idx],
+            ev.loc[idx, "land_value"], ev.loc[idx, "building_value"], owner.loc[idx],
+            ev.loc[idx, "shares"],
+        )
+
+    assessed = first["tax_assessed"].fillna(0.0)
+    paid = first["tax_paid"].fillna(0.0)
+    mapped = parcels["mapped_sqwah"]
+    flags = {
+        "UNREGISTERED": ~registered,
+        "UNDERPAID": registered & _over(expected - assessed, expected, th.underpaid_min_baht,
+                                        th.underpaid_min_share),
+        "USE_MISMATCH": differs & _over((expected - declared_tax).abs(), expected,
+                                        th.underpaid_min_baht, th.underpaid_min_share),
+        "AREA_MISMATCH": registered
+        & ((first["declared_area_sqwah"] - mapped).abs() > th.area_tolerance * mapped),
+        "UNDECLARED_BUILDING": registered & (ev["n_buildings"] > 0)
+        & (first["building_value"].fillna(0.0) == 0),
+        "ARREARS": registered & _over(assessed - paid, assessed, th.arrears_min_baht,
+                                      th.arrears_min_share),
+        "DUPLICATE_RECORD": n_rows > 1,
+    }
+    joined = pd.Series("", index=parcels.index)
+    for code in FINDING_CODES:
+        if code in flags:
+            joined = joined.where(~flags[code], joined + ";" + code)
+    gap = np.maximum(expected - paid.where(registered, 0.0), 0.0).round(2)
+    result = pd.DataFrame(
+        {
+            "parcel_code": parcels["parcel_code"],
+            "account_id": first["account_id"],
+            "flags": joined.str.lstrip(";"),
+            "expected_tax": expected.round(2),
+            "tax_assessed": first["tax_assessed"],
+            "tax_paid": first["tax_paid"],
+            "gap": gap,
+            "declared_use": first["declared_use"],
+            "evidence_use": category,
+            "mapped_area_sqwah": mapped.round(2),
+            "declared_area_sqwah": first["declared_area_sqwah"],
+            "land_value": ev["land_value"].round(2),
+            "building_value": ev["building_value"].round(2),
+            "n_buildings": ev["n_buildings"],
+            "n_register_rows": n_rows,
+        }
+    )
+    orphans = reg[reg["parcel"].isna()]
+    if len(orphans):
+        o_assessed = orphans["tax_assessed"].fillna(0.0)
+        arrears = _over(o_assessed - orphans["tax_paid"].fillna(0.0), o_assessed,
+                        th.arrears_min_baht, th.arrears_min_share)
+        orphan_rows = pd.DataFrame(
+            {
+                "parcel_code": orphans["parcel_code"],
+                "account_id": orphans["account_id"],
+                "flags": np.where(arrears, "ARREARS;ORPHAN_RECORD", "ORPHAN_RECORD"),
+                "expected_tax": np.nan,
+                "tax_assessed": orphans["tax_assessed"],
+                "tax_paid": orphans["tax_paid"],
+                "gap": np.nan,
+                "declared_use": orphans["declared_use"],
+                "declared_area_sqwah": orphans["declared_area_sqwah"],
+                "n_register_rows": 1,
+            }
+        )
+        result = pd.concat([result, orphan_rows], ignore_index=True)
+    result = result.astype({"n_buildings": "Int64", "n_register_rows": "Int64"})
+    result.insert(0, "tax_year_be", tax_year + 543)
+    result.insert(0, "tax_year", tax_year)
+    return result.reset_index(drop=True)
