@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import zipfile
 from pathlib import Path
 from typing import Literal
@@ -24,6 +25,7 @@ VectorFormat = Literal["shp", "gpkg", "fgb"]
 RegisterFormat = Literal["xlsx", "csv"]
 
 _FIXED_DATE = "2023-01-01"
+_MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*")
 _USE_TH = {
     "agriculture": "เกษตรกรรม", "residential": "ที่อยู่อาศัย", "other": "อื่นๆ",
     "vacant": "ทิ้งไว้ว่างเปล่า", "mixed": "ใช้ประโยชน์หลายประเภท",
@@ -164,6 +166,8 @@ def _reproducible_zip(path: Path) -> None:
     with zipfile.ZipFile(path) as src, zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
             data = src.read(info.filename)
+            if info.filename == "docProps/core.xml":  # openpyxl stamps the save time here
+                data = _MODIFIED.sub(rb"\g<1>2023-01-01T00:00:00Z", data)
             fixed = zipfile.ZipInfo(info.filename, date_time=(2023, 1, 1, 0, 0, 0))
             fixed.compress_type = zipfile.ZIP_DEFLATED
             dst.writestr(fixed, data)
