@@ -914,6 +914,7 @@ def _first_bad(
         value = frame[field].iloc[pos]
         value = value.item() if isinstance(value, np.generic) else value
         label = frame.index[pos]
+        label = label.item() if isinstance(label, np.generic) else label
         msg = f"{context}: row {label!r}, field {field!r}: got {value!r}; {expected}"
         if bad.sum() > 1:
             msg += f" ({int(bad.sum())} rows like this)"
