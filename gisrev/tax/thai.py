@@ -648,7 +648,7 @@ class ThaiRegime:
     ) -> tuple[np.ndarray, ...]:
         """Replace each mixed row by one row per part (a loop over mixed rows only)."""
         if "parts" not in frame:
-            label = frame.index[np.flatnonzero(mixed)[0]]
+            label = _label(frame, int(np.flatnonzero(mixed)[0]))
             msg = (
                 f"compute_many: row {label!r}, field 'use': 'mixed' needs a 'parts' column "
                 "(use -> share)"
@@ -659,8 +659,8 @@ class ThaiRegime:
         extra_use: list[int] = []
         extra_share: list[float] = []
         parts_column = frame["parts"].to_numpy()
-        for pos in positions:
-            context = f"compute_many: row {frame.index[pos]!r}, field 'parts'"
+        for pos in positions.tolist():
+            context = f"compute_many: row {_label(frame, pos)!r}, field 'parts'"
             for use, share in _check_parts(parts_column[pos], self.uses, context=context):
                 extra_row.append(int(pos))
                 extra_use.append(self.uses.index(use))
@@ -913,8 +913,7 @@ def _first_bad(
         pos = int(np.flatnonzero(bad)[0])
         value = frame[field].iloc[pos]
         value = value.item() if isinstance(value, np.generic) else value
-        label = frame.index[pos]
-        label = label.item() if isinstance(label, np.generic) else label
+        label = _label(frame, pos)
         msg = f"{context}: row {label!r}, field {field!r}: got {value!r}; {expected}"
         if bad.sum() > 1:
             msg += f" ({int(bad.sum())} rows like this)"
@@ -931,6 +930,12 @@ def _codes(values: pd.Series, categories: Sequence[str], *, missing: int = -1) -
     codes, uniques = pd.factorize(values)  # fast on Arrow strings; codes -1 for NA
     lookup = np.append(pd.Index(list(categories)).get_indexer(uniques), missing)
     return lookup[codes].astype(np.int64)
+
+
+def _label(frame: pd.DataFrame, pos: int) -> Any:
+    """Return the index label of a row as a plain Python value, for messages."""
+    label = frame.index[pos]
+    return label.item() if isinstance(label, np.generic) else label
 
 
 def _money_column(frame: pd.DataFrame, field: str, *, required: bool) -> np.ndarray:
