@@ -1,0 +1,172 @@
+"""``gisrev demo``: the whole pipeline on the sample town, step by step.
+
+The demo is a list of steps. Loading calls the library directly; the steps after it
+run the command-line contract of DESIGN.md in-process (``analyze``, ``export``, ``map``,
+``survey import``, ``report``), so a step whose command is not installed yet is skipped
+with a note instead of failing the demo. A new step is one more entry in :data:`STEPS`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+import tempfile
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+
+from gisrev.cli._context import CliContext
+from gisrev.config import Settings
+
+BUNDLED_TOWN = Path("data") / "sample-town"
+
+
+@dataclasses.dataclass
+class DemoRun:
+    """What every step gets: the town folder, the settings, where outputs go."""
+
+    obj: CliContext
+    town: Path
+    out: Path
+    settings: Settings
+
+    def cli(self, *args: str) -> None:
+        """Run a ``gisrev`` command in-process with the demo's database and municipality."""
+        from gisrev.cli import cli
+
+        options = ["--db", self.settings.database_url, "--lgu", self.settings.lgu_code]
+        if (self.town / "gisrev.toml").exists():
+            options += ["--config", str(self.town / "gisrev.toml")]
+        if self.obj.debug:
+            options.append("--debug")
+        cli.main(args=[*options, *args], prog_name="gisrev", standalone_mode=False)
+
+
+@dataclasses.dataclass(frozen=True)
+class Step:
+    """One demo step: a title, the module it needs, and what it does."""
+
+    title: str
+    needs: str  # a module; the step is skipped while it is not installed
+    run: Callable[[DemoRun], None]
+
+
+def _init(run: DemoRun) -> None:
+    from gisrev.db import SCHEMA_VERSION, init_db
+    from gisrev.db.schema import database_srid
+
+    engine = run.obj.engine()
+    srid = database_srid(engine) or run.settings.working_srid
+    init_db(engine, srid=srid)
+    click.echo(f"schema version {SCHEMA_VERSION}, working CRS EPSG:{srid}")
+
+
+def _vector(kind: str) -> Callable[[DemoRun], None]:
+    def load(run: DemoRun) -> None:
+        from gisrev.load import load_vector
+
+        path = _town_file(run.town, kind)
+        report = load_vector(run.obj.engine(), str(path), kind=kind, settings=run.settings,
+                             mapping=str(run.town / "mapping.toml"))
+        click.echo(report.summary())
+
+    return load
+
+
+def _register(year_be: int) -> Callable[[DemoRun], None]:
+    def load(run: DemoRun) -> None:
+        from gisrev.load import load_register
+
+        path = _town_file(run.town, f"register_{year_be}")
+        report = load_register(run.obj.engine(), str(path), settings=run.settings,
+                               mapping=str(run.town / "mapping.toml"))
+        click.echo(report.summary())
+
+    return load
+
+
+def _town_file(town: Path, stem: str) -> Path:
+    for suffix in (".shp", ".gpkg", ".fgb", ".geojson", ".xlsx", ".csv"):
+        if (town / (stem + suffix)).exists():
+            return town / (stem + suffix)
+    msg = f"{town}: no {stem}.* in the sample town; regenerate it with `gisrev sample --out {town}`"
+    from gisrev.errors import InputError
+
+    raise InputError(msg)
+
+
+STEPS: list[Step] = [
+    Step("create or upgrade the schema", "gisrev.db", _init),
+    Step("load parcels", "gisrev.load", _vector("parcels")),
+    Step("load buildings", "gisrev.load", _vector("buildings")),
+    Step("load appraisal zones", "gisrev.load", _vector("zones")),
+    Step("load the 2566 register", "gisrev.load", _register(2566)),
+    Step("analyze tax year 2566", "gisrev.cli.analyze",
+         lambda r: r.cli("analyze", "--year", "2566")),
+    Step("export the 2566 findings", "gisrev.cli.export",
+         lambda r: r.cli("export", "findings", "--year", "2566",
+                         "--out", str(r.out / "findings_2566.csv"))),
+    Step("survey maps for 2566", "gisrev.cli.map",
+         lambda r: r.cli("map", "--year", "2566", "--out", str(r.out / "maps_2566"))),
+    Step("import what surveyors found", "gisrev.cli.survey",
+         lambda r: r.cli("survey", "import", str(r.town / "survey_2566.csv"))),
+    Step("load the 2567 register", "gisrev.load", _register(2567)),
+    Step("analyze tax year 2567", "gisrev.cli.analyze",
+         lambda r: r.cli("analyze", "--year", "2567")),
+    Step("report 2567: revenue gap and revenue recovered", "gisrev.cli.report",
+         lambda r: r.cli("report", "--year", "2567", "--out", str(r.out / "report_2567.html"))),
+]
+
+
+def _available(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+def run_demo(obj: CliContext, town: Path, out: Path, *, steps: list[Step] | None = None) -> int:
+    """Run the demo steps on a town folder; return how many ran (the others were skipped)."""
+    lgu = obj.lgu_code
+    if lgu is None and (town / "gisrev.toml").exists():
+        data = tomllib.loads((town / "gisrev.toml").read_text(encoding="utf-8"))
+        lgu = data.get("project", {}).get("lgu_code")
+    settings = obj.settings if lgu is None else obj.settings.replace(lgu_code=str(lgu))
+    run = DemoRun(obj=obj, town=town, out=out, settings=settings)
+    out.mkdir(parents=True, exist_ok=True)
+    todo = STEPS if steps is None else steps
+    done = 0
+    for i, step in enumerate(todo, start=1):
+        click.secho(f"[{i}/{len(todo)}] {step.title}", bold=True)
+        if not _available(step.needs):
+            click.echo(f"skipped: {step.needs} is not available in this installation")
+            continue
+        step.run(run)
+        done += 1
+    return done
+
+
+@click.command()
+@click.option("--town", type=click.Path(file_okay=False, exists=True, path_type=Path),
+              help="Sample town folder (default: ./data/sample-town, else a generated one).")
+@click.option("--out", default="demo-output", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the findings export, maps and report.")
+@click.pass_obj
+def demo(obj: CliContext, town: Path | None, out: Path) -> None:
+    """Load the sample town, analyze it and write findings, maps and a report."""
+    if town is None and BUNDLED_TOWN.is_dir():
+        town = BUNDLED_TOWN
+    if town is not None:
+        click.echo(f"Sample town: {town}")
+        done = run_demo(obj, town, out)
+    else:
+        from gisrev.sample import generate_town
+
+        with tempfile.TemporaryDirectory(prefix="gisrev-town-") as tmp:
+            made = generate_town(tmp)
+            click.echo(f"Sample town: generated {made.n_parcels:,} parcels in {tmp}")
+            done = run_demo(obj, made.path, out)
+    click.echo(f"Demo finished: {done} of {len(STEPS)} steps ran; outputs in {out}")
