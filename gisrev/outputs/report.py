@@ -110,7 +110,8 @@ def _svg_data_uri(fig: Figure) -> str:
 
 
 def _barh(labels: Sequence[str], values: Sequence[float], *, thai: str | None,
-          colors: Sequence[str] | None = None, width: float = 2.7) -> str:
+          colors: Sequence[str] | None = None, counts: Sequence[int] | None = None,
+          width: float = 2.7) -> str:
     """Return a horizontal bar chart (largest first, values written on the bars) as a data URI."""
     fonts = ["DejaVu Sans", *([thai] if thai else [])]
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "gisrev",
@@ -124,8 +125,10 @@ def _barh(labels: Sequence[str], values: Sequence[float], *, thai: str | None,
         ax.invert_yaxis()
         top = max([*values, 1.0])
         ax.set_xlim(0, top * 1.35)
-        for yi, v in zip(y, values, strict=True):
-            ax.text(v + top * 0.02, float(yi), _baht(v), va="center", fontsize=6.5)
+        notes = [_baht(v) + ("" if counts is None else f" ({n:,})")
+                 for v, n in zip(values, counts or [0] * len(values), strict=True)]
+        for yi, v, note in zip(y, values, notes, strict=True):
+            ax.text(v + top * 0.02, float(yi), note, va="center", fontsize=6.5)
         ax.xaxis.set_visible(False)
         for side in ("top", "right", "bottom"):
             ax.spines[side].set_visible(False)
@@ -144,15 +147,16 @@ def _charts(s: api.Summary, thai: str | None) -> dict[str, str]:
         thai=thai, colors=["#2c3e50", _CHART_MUTED, "#27ae60"])
     flags = s.by_flag[s.by_flag["findings"] > 0]
     by_flag = _barh([both(_label(FLAG_LABELS, f)) for f in flags["flag"]],
-                    flags["gap"].tolist(), thai=thai)
+                    flags["gap"].tolist(), counts=flags["findings"].tolist(), thai=thai)
     zones = s.by_zone.head(10)
     zone_labels = [
         ("—" if pd.isna(c) else str(c)) + ("" if pd.isna(n) else f" {n}")
         for c, n in zip(zones["zone_code"], zones["zone_name"], strict=True)
     ]
-    by_zone = _barh(zone_labels, zones["gap"].tolist(), thai=thai)
+    by_zone = _barh(zone_labels, zones["gap"].tolist(), counts=zones["findings"].tolist(),
+                    thai=thai)
     by_use = _barh([both(_label(USE_LABELS, u)) for u in s.by_use["use"]],
-                   s.by_use["gap"].tolist(), thai=thai)
+                   s.by_use["gap"].tolist(), counts=s.by_use["findings"].tolist(), thai=thai)
     return {"money": money, "by_flag": by_flag, "by_zone": by_zone, "by_use": by_use}
 
 
@@ -230,11 +234,6 @@ def _context(year: int, *, engine: Engine | Connection, lgu: str | None,
         "charts": _charts(s, thai),
         "map": zone_map,
         "top": top_rows,
-        "flag_rows": [
-            {"code": r.flag, "th": _label(FLAG_LABELS, r.flag)[0],
-             "en": _label(FLAG_LABELS, r.flag)[1], "n": int(r.findings), "gap": _baht(r.gap)}
-            for r in s.by_flag.itertuples() if r.findings > 0
-        ],
         "fonts": markupsafe.Markup(_CSS_FONTS),  # a constant; escaping would break the CSS
         "generated": dt.date.today().isoformat(),
     }
