@@ -188,9 +188,10 @@ def build_town(n_parcels: int, rng: np.random.Generator, town: TownMap) -> Town:
 
     # Owners: companies own factories, apartment blocks and a quarter of the shops.
     has_b = np.bincount(buildings["parcel"], minlength=n) > 0
-    uses = buildings.groupby("parcel")["use"].agg(set).reindex(range(n))
-    industrial = uses.map(lambda s: isinstance(s, set) and "industrial" in s).to_numpy()
-    shop = uses.map(lambda s: isinstance(s, set) and s == {"commercial"}).to_numpy()
+    use_counts = pd.crosstab(buildings["parcel"], buildings["use"]).reindex(range(n), fill_value=0)
+    column = lambda use: use_counts.get(use, pd.Series(0, index=use_counts.index)).to_numpy()  # noqa: E731
+    industrial = column("industrial") > 0
+    shop = (column("commercial") > 0) & (use_counts.sum(axis=1).to_numpy() == column("commercial"))
     apartment = np.zeros(n, bool)
     apartment[buildings.loc[buildings["building_type"] == "520/1", "parcel"]] = True
     juristic = industrial | apartment | (shop & (rng.random(n) < 0.25)) | (

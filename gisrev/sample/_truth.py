@@ -99,11 +99,12 @@ def evidence(parcels: pd.DataFrame, buildings: pd.DataFrame, tax_year: int) -> p
     category.loc[single.index.get_level_values(0)] = single.index.get_level_values(1)
     shares_list: list[dict[str, float] | None] = [None] * len(out)
     multi = share[n_cats.reindex(share.index.get_level_values(0)).to_numpy() > 1]
-    for pid, part in multi.groupby(level=0):
-        category.loc[pid] = "mixed"
-        shares_list[out.index.get_loc(pid)] = {
-            str(k): float(v) for k, v in part.droplevel(0).items()
-        }
+    if len(multi):
+        wide = multi.unstack()  # one row per mixed parcel, one column per category
+        category.loc[wide.index] = "mixed"
+        positions = out.index.get_indexer(wide.index)
+        for pos, record in zip(positions, wide.to_dict("records"), strict=True):
+            shares_list[pos] = {str(k): float(v) for k, v in record.items() if v == v}
     no_building = out["n_buildings"] == 0
     category[no_building] = parcels.loc[no_building, "observed"]
     out["category"] = category
