@@ -120,10 +120,15 @@ def test_filled_in_xlsx_and_geopackage_come_back_through_import(town, tmp_path):
     gdf["visited_at"] = gdf["visited_at"].astype("datetime64[ms]")
     gdf.loc[0, ["visited_at", "found_use", "buildings_count", "outcome"]] = (
         pd.Timestamp("2023-09-01"), "other", 2, "corrected")
+    gdf.loc[2, ["visited_at", "outcome"]] = (pd.Timestamp("2023-09-02"), "maybe")
     back = tmp_path / "from-qfield.gpkg"
     pyogrio.write_dataframe(gdf, back, layer="survey")
     rep = import_survey(town.engine, back, settings=Settings())
-    assert (rep.n_loaded, rep.n_blank, rep.n_rejected) == (1, 2, 0), rep.rejects
+    assert (rep.n_loaded, rep.n_blank, rep.n_rejected) == (1, 1, 1), rep.rejects
+    assert str(rep.rejects[0]) == (
+        f"{back}, feature 3, field 'outcome': 'maybe', expected one of registered, corrected,"
+        " not_found, refused, no_change"
+    )
     with town.engine.connect() as conn:
         got = conn.execute(sa.text(
             "SELECT parcel_code, visited_at, found_use, outcome, round(lon::numeric, 3),"

@@ -190,7 +190,9 @@ def write_form_xlsx(rows: pd.DataFrame, path: Path, *, title: str) -> Path:
     return path
 
 
-def write_form_gpkg(rows: pd.DataFrame, geoms: Sequence[object | None], path: Path) -> Path:
+def write_form_gpkg(
+    rows: pd.DataFrame, geoms: Sequence[shapely.Geometry | None], path: Path
+) -> Path:
     """Write the QField GeoPackage: a ``survey`` layer, field domains and value tables.
 
     Parameters
@@ -249,13 +251,13 @@ def _add_domains(path: Path) -> None:
                 "INSERT OR IGNORE INTO gpkg_extensions VALUES (?, NULL, 'gpkg_schema', ?,"
                 " 'read-write')", (table, _SCHEMA_EXTENSION),
             )
-        enum_rows = [
+        enum_rows: list[tuple[object, ...]] = [
             (f"survey_{field}", "enum", c.code, None, None, None, None,
              f"{c.label_th} / {c.label_en}")
             for field, choices in (("outcome", OUTCOMES), ("found_use", FOUND_USES))
             for c in choices
         ]
-        range_rows = [
+        range_rows: list[tuple[object, ...]] = [
             ("survey_buildings_count", "range", None, 0, 1, None, None, "0 or more"),
             ("survey_floors", "range", None, 1, 1, None, None, "1 or more"),
         ]
@@ -357,7 +359,9 @@ def _worklist_from_findings(conn: Connection, *, lgu_code: str, year: int) -> pd
     return pd.DataFrame([tuple(r) for r in rows], columns=["parcel_code", "flags", "reason_th"])
 
 
-def _parcel_shapes(conn: Connection, *, lgu_code: str, codes: list[str]) -> dict[str, object]:
+def _parcel_shapes(
+    conn: Connection, *, lgu_code: str, codes: list[str]
+) -> dict[str, shapely.Geometry]:
     rows = conn.execute(sa.text(
         "SELECT parcel_code, ST_AsBinary(ST_Transform(geom, 4326)) FROM parcels"
         " WHERE lgu_code = :lgu AND parcel_code = ANY(:codes)"

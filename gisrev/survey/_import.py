@@ -21,6 +21,7 @@ from gisrev.db.engine import transaction
 from gisrev.db.schema import open_tables
 from gisrev.errors import InputError, where
 from gisrev.load.normalise import is_blank, normalise_parcel_code
+from gisrev.load.report import LoadReport, Reject, content_hash, finish_run, start_run
 from gisrev.survey._fields import FIELDS, PREFILLED, header_field
 from gisrev.survey._validate import clean_text, parse_choice, parse_count, parse_visit_date
 
@@ -30,17 +31,18 @@ _FILLED_BY_SURVEYOR = tuple(f for f in FIELDS if f not in PREFILLED)
 
 @dataclasses.dataclass(frozen=True)
 class SurveyReject:
-    """One problem with one row of a survey file."""
+    """One problem with one row (CSV, XLSX) or feature (GeoPackage, GeoJSON) of a survey file."""
 
     source: str
-    row: int  # as a spreadsheet shows it (header is row 1); the feature number for vector files
+    row: int | None  # as a spreadsheet shows it: the header is row 1
+    feature: int | None  # feature number in a vector source, counted from 1
     field: str
     value: str
     expected: str
 
     def __str__(self) -> str:
         shown = repr(self.value) if self.value else "empty"
-        place = where(self.source, row=self.row, field=self.field)
+        place = where(self.source, row=self.row, feature=self.feature, field=self.field)
         return f"{place}: {shown}, expected {self.expected}"
 
 
@@ -64,6 +66,11 @@ class _Row:
     values: dict[str, Any]
     lon: float | None = None
     lat: float | None = None
+    is_feature: bool = False  # numbered as a vector feature, not a spreadsheet row
+
+    def reject(self, source: str, field: str, value: str, expected: str) -> SurveyReject:
+        row, feature = (None, self.number) if self.is_feature else (self.number, None)
+        return SurveyReject(source, row, feature, field, value, expected)
 
 
 def _read_rows(path: Path) -> Iterator[_Row]:
@@ -143,7 +150,7 @@ def _read_vector(path: Path) -> Iterator[_Row]:
         points = gdf.geometry.representative_point().to_crs(4326)
     for i, record in enumerate(gdf.itertuples(index=False), start=1):
         values = {f: v for f, v in zip(fields, record, strict=False) if f is not None}
-        row = _Row(i, values)
+        row = _Row(i, values, is_feature=True)
         point = points.iloc[i - 1] if points is not None else None
         if point is not None and not point.is_empty:
             row.lon, row.lat = round(point.x, 7), round(point.y, 7)
@@ -164,7 +171,7 @@ def _validate(
     }
     code = clean_text(row.values.get("parcel_code"))
     if code is None:
-        problems.append(SurveyReject(source, row.number, "parcel_code", "", "a parcel code"))
+        problems.append(row.reject(source, "parcel_code", "", "a parcel code"))
     clean["parcel_code"] = code
     for field, check in checks.items():
         value = row.values.get(field)
@@ -172,10 +179,15 @@ def _validate(
             clean[field] = check(value)
         except ValueError as exc:
             shown = "" if is_blank(value) else str(value)
-            problems.append(SurveyReject(source, row.number, field, shown, str(exc)))
+            problems.append(row.reject(source, field, shown, str(exc)))
     for field in ("surveyor", "notes", "photo"):
         clean[field] = clean_text(row.values.get(field))
     return clean, problems
+
+
+def _reject_order(r: SurveyReject) -> tuple[int, int]:
+    number = r.row if r.row is not None else (r.feature or 0)
+    return number, FIELDS.index(r.field) if r.field in FIELDS else len(FIELDS)
 
 
 def _content_key(lgu_code: str, visit: dict[str, Any]) -> str:
@@ -281,8 +293,8 @@ def import_survey(
         for row, clean in candidates:
             code = known.get(clean["parcel_code_norm"])
             if code is None:
-                rejects.append(SurveyReject(
-                    source, row.number, "parcel_code", clean["parcel_code"],
+                rejects.append(row.reject(
+                    source, "parcel_code", clean["parcel_code"],
                     f"a parcel code of municipality {lgu} (on the map or in the register)",
                 ))
                 rejected_rows.add(row.number)
@@ -292,21 +304,16 @@ def import_survey(
             visit["content_key"] = _content_key(lgu, visit)
             visits.append(visit)
         if strict and rejects:
-            first = min(rejects, key=lambda r: r.row)
+            first = min(rejects, key=_reject_order)
             msg = (
                 f"{first} ({len(rejected_rows)} bad row(s); "
                 "nothing imported — fix them or drop --strict)"
             )
             raise InputError(msg)
 
-        rejects.sort(key=lambda r: (r.row, FIELDS.index(r.field) if r.field in FIELDS else 99))
-        run_id = conn.execute(
-            t.load_runs.insert().returning(t.load_runs.c.id),
-            {"lgu_code": lgu, "kind": "survey", "source": source, "layer": None,
-             "source_hash": hashlib.sha256(file.read_bytes()).hexdigest(),
-             "n_read": len(rows), "n_rejected": len(rejected_rows),
-             "options": {"strict": strict}},
-        ).scalar_one()
+        rejects.sort(key=_reject_order)
+        run_id = start_run(conn, t, lgu_code=lgu, kind="survey", source=source, layer=None,
+                           source_hash=content_hash(file), options={"strict": strict})
         n_loaded = 0
         if visits:
             stmt = (
@@ -316,13 +323,6 @@ def import_survey(
             )
             # RETURNING yields only rows actually inserted: known visits are skipped.
             n_loaded = len(conn.execute(stmt, [{**v, "run_id": run_id} for v in visits]).all())
-        if rejects:
-            conn.execute(t.rejects.insert(), [
-                {"run_id": run_id, "lgu_code": lgu, "kind": "survey", "source": source,
-                 "row_no": r.row, "field": r.field, "value": r.value,
-                 "reason": f"expected {r.expected}"}
-                for r in rejects
-            ])
         n_already = len(visits) - n_loaded
         warnings = []
         if n_already:
@@ -330,9 +330,14 @@ def import_survey(
         if n_blank:
             warnings.append(f"{n_blank} row(s) not filled in by a surveyor; skipped")
         duration = time.perf_counter() - started
-        conn.execute(
-            t.load_runs.update().where(t.load_runs.c.id == run_id),
-            {"n_loaded": n_loaded, "duration_s": duration, "warnings": warnings or None},
+        finish_run(
+            conn, t,
+            LoadReport(run_id=run_id, kind="survey", source=source, n_read=len(rows),
+                       n_loaded=n_loaded, n_repaired=0, n_rejected=len(rejected_rows),
+                       duration_s=duration, warnings=tuple(warnings)),
+            lgu_code=lgu,
+            rejects=[Reject(row_no=r.row, feature_id=r.feature, field=r.field, value=r.value,
+                            reason=f"expected {r.expected}") for r in rejects],
         )
     return SurveyReport(
         run_id=run_id, n_read=len(rows), n_loaded=n_loaded, n_already=n_already, n_blank=n_blank,
