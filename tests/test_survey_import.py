@@ -211,3 +211,24 @@ def test_cli_bad_file_is_one_line_exit_2(town, tmp_path, gisrev_cli):
     headerless.write_text("a,b\n1,2\n", encoding="utf-8")
     assert "survey file not found" in gisrev_cli("survey", "import", missing).err
     assert "no parcel_code column" in gisrev_cli("survey", "import", headerless).err
+
+
+def test_an_odk_central_export_keeps_the_gps_position(town, tmp_path):
+    path = tmp_path / "odk.csv"
+    path.write_text(
+        "SubmissionDate,parcel_code,visited_at,surveyor,found_use,buildings_count,floors,notes,"
+        "photo,outcome,location-Latitude,location-Longitude,location-Altitude,meta-instanceID,KEY\n"
+        "2023-08-14T10:00:00.000Z,P-0001,2023-08-14,Somchai,residential,1,2,,"
+        "1692000000.jpg,no_change,14.35,100.56,12,uuid:1,uuid:1\n"
+        "2023-08-14T10:00:00.000Z,P-0002,2023-08-14,Somchai,residential,1,2,,,no_change,"
+        "95,100.56,12,uuid:2,uuid:2\n",
+        encoding="utf-8",
+    )
+    rep = import_survey(town.engine, path, settings=Settings(), today=TODAY)
+    assert (rep.n_loaded, rep.n_rejected) == (1, 1)
+    assert str(rep.rejects[0]).endswith(
+        "row 3, field 'lat': '95', expected a latitude in degrees (EPSG:4326) between -90 and 90"
+    )
+    with town.engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT lon, lat, photo FROM survey_visits")).one() == (
+            100.56, 14.35, "1692000000.jpg")

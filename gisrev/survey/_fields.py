@@ -19,6 +19,8 @@ FIELDS: tuple[str, ...] = (
     "parcel_code", "reason", "visited_at", "surveyor", "found_use", "buildings_count",
     "floors", "notes", "photo", "outcome",
 )
+# A position (EPSG:4326) a form may carry besides the fields; GPS from QField or ODK Collect.
+POSITION_FIELDS: tuple[str, ...] = ("lon", "lat")
 # Pre-filled from the worklist; the surveyor fills the rest.
 PREFILLED: tuple[str, ...] = ("parcel_code", "reason")
 
@@ -74,6 +76,8 @@ HEADER_ALIASES: dict[str, str] = {
     "date": "visited_at", "visit_date": "visited_at", "visited_on": "visited_at",
     "use": "found_use", "buildings": "buildings_count", "n_buildings": "buildings_count",
     "photo_file": "photo", "note": "notes", "parcel": "parcel_code", "pcode": "parcel_code",
+    # ODK Central's CSV export names a geopoint's parts like this
+    "longitude": "lon", "location-longitude": "lon", "latitude": "lat", "location-latitude": "lat",
 }
 
 
@@ -114,7 +118,7 @@ def choice_code(field: str, value: str) -> str | None:
 def header_field(header: str) -> str | None:
     """Return the form field a column header names, or None for a column the form lacks."""
     text = str(header).strip()
-    if text.lower() in FIELDS:
+    if text.lower() in FIELDS or text.lower() in POSITION_FIELDS:
         return text.lower()
     if text in HEADER_ALIASES:
         return HEADER_ALIASES[text]

@@ -20,7 +20,7 @@ from gisrev.config import Settings
 from gisrev.db.engine import transaction
 from gisrev.db.schema import open_tables
 from gisrev.errors import InputError, where
-from gisrev.load.normalise import is_blank, normalise_parcel_code
+from gisrev.load.normalise import is_blank, normalise_parcel_code, parse_number
 from gisrev.load.report import LoadReport, Reject, content_hash, finish_run, start_run
 from gisrev.survey._fields import FIELDS, PREFILLED, header_field
 from gisrev.survey._validate import clean_text, parse_choice, parse_count, parse_visit_date
@@ -182,6 +182,17 @@ def _validate(
             problems.append(row.reject(source, field, shown, str(exc)))
     for field in ("surveyor", "notes", "photo"):
         clean[field] = clean_text(row.values.get(field))
+    for field, name, limit in (("lon", "longitude", 180.0), ("lat", "latitude", 90.0)):
+        value = row.values.get(field)
+        try:
+            number = parse_number(value)
+            if number is not None and not -limit <= number <= limit:
+                raise ValueError(name)
+        except ValueError:
+            expected = f"a {name} in degrees (EPSG:4326) between -{limit:g} and {limit:g}"
+            problems.append(row.reject(source, field, str(value), expected))
+        else:
+            clean[field] = number
     return clean, problems
 
 
@@ -299,8 +310,10 @@ def import_survey(
                 ))
                 rejected_rows.add(row.number)
                 continue
-            visit = {**clean, "parcel_code": code, "lgu_code": lgu, "lon": row.lon, "lat": row.lat,
+            visit = {**clean, "parcel_code": code, "lgu_code": lgu,
                      "source": source, "source_row": row.number}
+            if row.lon is not None:  # the feature's own geometry
+                visit["lon"], visit["lat"] = row.lon, row.lat
             visit["content_key"] = _content_key(lgu, visit)
             visits.append(visit)
         if strict and rejects:
