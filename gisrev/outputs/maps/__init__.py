@@ -27,6 +27,7 @@ from gisrev.config import Settings
 from gisrev.db.schema import open_tables
 from gisrev.errors import InputError
 from gisrev.outputs.maps._data import read_context, read_findings
+from gisrev.outputs.maps._encode import FINE
 from gisrev.outputs.maps._packages import partition, visiting_order
 from gisrev.outputs.maps._page import build_payload, render_map
 from gisrev.outputs.maps._print import IndexEntry, index_page, print_page
@@ -204,6 +205,7 @@ def make_maps(
                 show_owner=show_owner,
                 tiles=tile_opts,
                 order=rows["order"].tolist(),
+                context_scale=FINE,
             )
             map_path = stem.with_suffix(".html")
             map_path.write_text(render_map(page, title=f"gisrev {title}"), encoding="utf-8")

@@ -85,6 +85,7 @@ def build_payload(
     tiles: dict[str, Any],
     order: list[int] | None = None,
     orphans_note: str | None = None,
+    context_scale: int = COARSE,
 ) -> dict[str, Any]:
     """Assemble the JSON the page reads: findings columns, encoded outlines, context.
 
@@ -104,6 +105,9 @@ def build_payload(
         Visiting order per row (work packages), drawn as numbered stops.
     orphans_note
         A line for the legend about register rows that are not on the map.
+    context_scale
+        Quantum of the context outlines: coarse (about 1 m) keeps a whole town's
+        overview small; a work package can afford :data:`FINE`.
     """
     strings = _Strings()
     flags_mask = [sum(1 << _BITS[c] for c in flags if c in _BITS) for flags in drawn["flags"]]
@@ -141,7 +145,8 @@ def build_payload(
         "tiles": tiles,
         "findings": findings,
         "context": {
-            name: encode_geometries(g, scale=COARSE) if g else None for name, g in context.items()
+            name: encode_geometries(g, scale=context_scale) if g else None
+            for name, g in context.items()
         },
     }
 

@@ -26,6 +26,23 @@
     }).replace(/[\s.\-]/g, "");
   }
 
+  // Zigzag varints in base64 -> integers (see gisrev/outputs/maps/_encode.py).
+  function unpack(b64) {
+    var s = atob(b64), out = [], v = 0, mul = 1;
+    for (var i = 0; i < s.length; i++) {
+      var b = s.charCodeAt(i);
+      v += (b & 127) * mul;
+      if (b & 128) { mul *= 128; continue; }
+      out.push(v % 2 ? -(v + 1) / 2 : v / 2);
+      v = 0; mul = 1;
+    }
+    return out;
+  }
+  function unpackGeom(g) {
+    if (!g || typeof g.c !== "string") return g;
+    return { s: g.s, f: unpack(g.f), r: unpack(g.r), c: unpack(g.c) };
+  }
+
   // Decode delta-encoded rings into arrays of [lat, lng] per feature.
   function decode(g, each) {
     var c = g.c, s = g.s, x = 0, y = 0, k = 0, r = 0;
@@ -65,7 +82,7 @@
 
   // Faint context: one canvas, all rings in one path (100k parcels draw in one go).
   var Faint = L.Layer.extend({
-    initialize: function (geoms, style) { this._g = geoms; this._style = style; },
+    initialize: function (geoms, style) { this._g = unpackGeom(geoms); this._style = style; },
     onAdd: function (m) {
       if (!m.getPane("context")) {
         m.createPane("context");
@@ -119,6 +136,16 @@
       var ox = org.x + topLeft.x, oy = org.y + topLeft.y;
       var ctx = cv.getContext("2d");
       ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+      ctx.strokeStyle = this._style.stroke; ctx.lineWidth = this._style.width;
+      if (this._style.fill) ctx.fillStyle = this._style.fill;
+      var style = this._style, batch = 0;
+      // Paint in batches: Skia strokes many short paths far faster than one huge path.
+      function flush() {
+        if (style.fill) ctx.fill("evenodd");
+        ctx.stroke();
+        ctx.beginPath();
+        batch = 0;
+      }
       ctx.beginPath();
       var g = this._g, wx = this._wx, wy = this._wy, bb = this._bb, k = 0;
       var vx0 = ox / scale, vy0 = oy / scale, vx1 = (ox + size.x) / scale, vy1 = (oy + size.y) / scale;
@@ -133,9 +160,9 @@
         for (var p = 1; p < len; p++) ctx.lineTo(wx[k + p] * scale - ox, wy[k + p] * scale - oy);
         ctx.closePath();
         k += len;
+        if (++batch === 200) flush();
       }
-      if (this._style.fill) { ctx.fillStyle = this._style.fill; ctx.fill("evenodd"); }
-      ctx.strokeStyle = this._style.stroke; ctx.lineWidth = this._style.width; ctx.stroke();
+      flush();
     }
   });
 
@@ -149,7 +176,7 @@
   codes.forEach(function (code) { groups[code] = L.featureGroup(); state.counts[code] = 0; });
   var norm = F.code.map(normCode);
 
-  decode(F.geom, function (i, rings) {
+  decode(unpackGeom(F.geom), function (i, rings) {
     if (!rings.length) return;
     var mask = F.flags[i], first = null;
     // Draw order: later codes first, so the first code of a parcel ends on top.
@@ -232,7 +259,12 @@
       openFinding(e.layer.fid, e.latlng);
     });
   });
-  var popup = L.popup({ maxWidth: 320, autoPanPadding: [20, 20] });
+  // On a phone keep the popup below the stacked controls on the left.
+  var narrow = window.innerWidth < 600;
+  var popup = L.popup({
+    maxWidth: narrow ? 280 : 320, autoPanPadding: [10, 10],
+    autoPanPaddingTopLeft: L.point(10, narrow ? 230 : 10)
+  });
   function openFinding(i, latlng) {
     popup.setLatLng(latlng || featureBounds[i].getCenter()).setContent(popupContent(i)).openOn(map);
     state.opened = F.code[i];
@@ -248,7 +280,7 @@
     stops.forEach(function (i) {
       var label = el("div", "gr-stop", F.order[i]);
       L.marker([F.lat[i] / 1e6, F.lon[i] / 1e6], {
-        icon: L.divIcon({ html: label, className: "gr-stop-icon", iconSize: [22, 22] }),
+        icon: L.divIcon({ html: label, className: "gr-stop-icon", iconSize: [18, 18] }),
         keyboard: false
       }).on("click", function () { if (!measuring) openFinding(i); }).addTo(map);
     });
@@ -265,8 +297,23 @@
     } });
     return new C({ position: position }).addTo(map);
   }
-  function button(parent, text, title, onClick) {
-    var b = el("a", "gr-button", text);
+  var NS = "http://www.w3.org/2000/svg";
+  function icon(d) {
+    var svg = document.createElementNS(NS, "svg"), path = document.createElementNS(NS, "path");
+    svg.setAttribute("viewBox", "0 0 24 24"); svg.setAttribute("width", "20"); svg.setAttribute("height", "20");
+    path.setAttribute("d", d); path.setAttribute("fill", "none"); path.setAttribute("stroke", "currentColor");
+    path.setAttribute("stroke-width", "2"); path.setAttribute("stroke-linecap", "round");
+    svg.appendChild(path);
+    return svg;
+  }
+  var ICONS = {
+    locate: "M12 2v4M12 18v4M2 12h4M18 12h4M12 8a4 4 0 1 0 0.01 0M12 5a7 7 0 1 0 0.01 0",
+    measure: "M3 17L17 3l4 4L7 21zM7 13l2 2M10 10l2 2M13 7l2 2",
+    fullscreen: "M4 9V4h5M15 4h5v5M20 15v5h-5M9 20H4v-5"
+  };
+  function button(parent, iconName, title, onClick) {
+    var b = el("a", "gr-button");
+    b.appendChild(icon(ICONS[iconName]));
     b.href = "#"; b.title = title; b.setAttribute("role", "button");
     L.DomEvent.on(b, "click", function (e) { L.DomEvent.preventDefault(e); onClick(b); });
     parent.appendChild(b);
@@ -303,7 +350,7 @@
   var here = null;
   control("topleft", function (div) {
     var status = el("div", "gr-status");
-    button(div, "◎", "ตำแหน่งของฉัน / Locate me", function () {
+    button(div, "locate", "ตำแหน่งของฉัน / Locate me", function () {
       map.locate({ setView: true, maxZoom: 18, enableHighAccuracy: true, watch: true });
     });
     map.on("locationfound", function (e) {
@@ -317,7 +364,7 @@
     map.on("locationerror", function (e) { status.textContent = "GPS: " + e.message; });
 
     var line = null, points = [], total = el("div", "gr-measure-total");
-    button(div, "📏", "วัดระยะ / Measure distance", function (b) {
+    button(div, "measure", "วัดระยะ / Measure distance", function (b) {
       measuring = !measuring;
       b.classList.toggle("gr-on", measuring);
       points = [];
@@ -335,7 +382,7 @@
       total.textContent = d < 1000 ? d.toFixed(0) + " m" : (d / 1000).toFixed(2) + " km";
     });
 
-    button(div, "⛶", "เต็มจอ / Fullscreen", function () {
+    button(div, "fullscreen", "เต็มจอ / Fullscreen", function () {
       var c = document.documentElement;
       if (document.fullscreenElement) document.exitFullscreen();
       else if (c.requestFullscreen) c.requestFullscreen().catch(function () { document.body.classList.toggle("gr-full"); });
@@ -349,8 +396,13 @@
   control("topright", function (div) {
     div.className += " gr-legend";
     var head = el("div", "gr-legend-title", D.meta.title);
+    head.setAttribute("role", "button");
+    head.title = "แสดง/ซ่อน / show or hide";
     div.appendChild(head);
     var list = el("div", "gr-legend-list");
+    // Collapsed on a phone: the map matters more than the legend.
+    if (window.innerWidth < 600) div.classList.add("gr-collapsed");
+    head.addEventListener("click", function () { div.classList.toggle("gr-collapsed"); });
     function row(label, count, color, layer, on) {
       var lab = el("label", "gr-legend-row");
       var cb = el("input"); cb.type = "checkbox"; cb.checked = on;
