@@ -113,6 +113,16 @@ def test_survey_round_trip_recovers_the_ground_truth(clean_db, gisrev_cli, town_
     assert got.attrs["total"] == pytest.approx(truth["recovered_baht"].sum(), abs=0.005)
     assert got.attrs["total"] > 0
 
+    # the report of 2567 shows the same recovered baht (its XLSX has the table)
+    ok("report", "--year", "2567", "--out", tmp_path / "report.xlsx")
+    book = openpyxl.load_workbook(tmp_path / "report.xlsx", read_only=True)
+    try:
+        table = list(book["Recovered 2567"].iter_rows(values_only=True))
+    finally:
+        book.close()
+    column = table[0].index("recovered")
+    assert sum(r[column] for r in table[1:]) == pytest.approx(got.attrs["total"], abs=0.005)
+
     # the keying sheet lists exactly the parcels whose latest visit confirmed a fix
     ok("export", "keying", "--year", "2566", "--out", tmp_path / "keying.xlsx")
     sheet = openpyxl.load_workbook(tmp_path / "keying.xlsx").worksheets[0]
