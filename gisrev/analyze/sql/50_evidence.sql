@@ -12,20 +12,20 @@ FROM _bld
 GROUP BY parcel_id;
 
 CREATE TEMP TABLE _acc ON COMMIT DROP AS
-SELECT m.parcel_id,
-       array_agg(r.id ORDER BY r.id) AS register_ids,
-       count(*) AS n_records,
-       (array_agg(r.account_id ORDER BY r.id))[1] AS account_id,
-       (array_agg(r.declared_use ORDER BY r.id))[1] AS declared_use,
-       (array_agg(r.owner_type ORDER BY r.id))[1] AS owner_type,
-       (array_agg(r.declared_area_sqwah ORDER BY r.id))[1] AS declared_area_sqwah,
-       (array_agg(r.building_value ORDER BY r.id))[1] AS declared_building_value,
-       (array_agg(r.exemption ORDER BY r.id))[1] AS exemption,
-       COALESCE((array_agg(r.tax_assessed ORDER BY r.id))[1], 0) AS tax_assessed,
-       COALESCE((array_agg(r.tax_paid ORDER BY r.id))[1], 0) AS tax_paid
+SELECT DISTINCT ON (m.parcel_id)
+       m.parcel_id, r.account_id, r.declared_use, r.owner_type, r.declared_area_sqwah,
+       r.building_value AS declared_building_value, r.exemption,
+       COALESCE(r.tax_assessed, 0) AS tax_assessed, COALESCE(r.tax_paid, 0) AS tax_paid,
+       n.register_ids, n.n_records
 FROM _match AS m
 JOIN _reg AS r ON r.id = m.register_id
-GROUP BY m.parcel_id;
+JOIN (
+    SELECT parcel_id, array_agg(register_id ORDER BY register_id) AS register_ids,
+           count(*) AS n_records
+    FROM _match
+    GROUP BY parcel_id
+) AS n ON n.parcel_id = m.parcel_id
+ORDER BY m.parcel_id, r.id;
 
 CREATE TEMP TABLE _case ON COMMIT DROP AS
 WITH e AS (
@@ -93,5 +93,3 @@ CROSS JOIN LATERAL (
 ) AS ev;
 
 ALTER TABLE _case ADD PRIMARY KEY (parcel_id);
-
-ANALYZE _case;
