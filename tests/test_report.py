@@ -11,6 +11,7 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from test_api import LGU, Planted, insert_finding, plant
 
@@ -121,7 +122,7 @@ def test_xlsx_tables_hold_the_exact_values_and_text_stays_text(planted, tmp_path
     out = write_report(2023, tmp_path / "report.xlsx", engine=planted.engine, lgu=LGU)
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames == ["Summary", "By finding code", "By zone", "By use",
-                             "Top 5 parcels", "Findings"]
+                             "Top 5 parcels", "Findings", "By tax year"]
     summary = {row[1]: row[2] for row in wb["Summary"].iter_rows(min_row=2, values_only=True)}
     assert summary["Revenue gap (baht)"] == 7900
     assert summary["Tax year (BE)"] == 2566
@@ -178,3 +179,27 @@ def test_report_numbers_equal_the_export(planted, gisrev_cli, tmp_path):
     assert by_flag["UNREGISTERED"] == pytest.approx(per_flag["UNREGISTERED"])
     assert by_flag["ARREARS"] == pytest.approx(per_flag["ARREARS"])
 
+
+
+def test_report_shows_revenue_recovered_from_last_years_findings(planted, tmp_path):
+    # P-1 was UNREGISTERED in 2566; in 2567 it has an account assessed at 4,000 baht
+    from town import Town
+
+    reg = Town(planted.engine, lgu_code=LGU).register("P-1", tax_year=2024, tax_assessed=4000,
+                                                      tax_paid=4000)
+    with planted.engine.begin() as conn:
+        conn.execute(sa.text(
+            "INSERT INTO matches (lgu_code, tax_year, register_id, parcel_id, method, confidence)"
+            " VALUES (:lgu, 2024, :reg, :pid, 'exact', 1)"
+        ), {"lgu": LGU, "reg": reg, "pid": planted.parcel_ids["P-1"]})
+    html = render_html(2567, engine=planted.engine, lgu=LGU)
+    assert _totals(html)["recovered"] == 4000
+    assert "ได้คืนจากข้อพบปี 2566" in html and "1 แปลง · parcels" in html
+    wb = openpyxl.load_workbook(write_report(2567, tmp_path / "r.xlsx", engine=planted.engine,
+                                             lgu=LGU))
+    rows = list(wb["Recovered 2567"].values)
+    assert rows[1][:3] == ("P-1", "UNREGISTERED", "registered") and rows[1][5] == 4000
+    # 2565 was never analysed: the 2566 report says so instead of showing zero
+    earlier = render_html(2566, engine=planted.engine, lgu=LGU)
+    assert "recovered" not in _totals(earlier)
+    assert "ปี 2565 ยังไม่ได้วิเคราะห์ · not analysed" in earlier

@@ -198,10 +198,28 @@ def _map(zones: Any, points: np.ndarray, *, width: float = 260.0) -> dict[str, A
             "legend": legend, "top": _baht(top)}
 
 
+@dataclasses.dataclass(frozen=True)
+class _Data:
+    summary: api.Summary
+    findings: pd.DataFrame
+    by_year: pd.DataFrame
+    recovered: pd.DataFrame | None  # from last year's findings; None when not analysed
+
+
+def _recovered(year: int, *, engine: Engine | Connection, lgu: str,
+               by_year: pd.DataFrame) -> pd.DataFrame | None:
+    """Return what this year recovered from last year's findings, if both were analysed."""
+    if year - 1 not in set(by_year["tax_year"]):
+        return None
+    return api.revenue_recovered(year - 1, engine=engine, lgu=lgu)
+
+
 def _context(year: int, *, engine: Engine | Connection, lgu: str | None,
-             top: int) -> tuple[api.Summary, dict[str, Any], pd.DataFrame]:
+             top: int) -> tuple[_Data, dict[str, Any]]:
     s = api.summary(year, engine=engine, lgu=lgu, top=top)
     found = api.findings(s.year, engine=engine, lgu=s.lgu_code)
+    by_year = api.gap_by_year(engine=engine, lgu=s.lgu_code)
+    recovered = _recovered(s.year, engine=engine, lgu=s.lgu_code, by_year=by_year)
     zones = api.zone_gaps(s.year, engine=engine, lgu=s.lgu_code)
     thai = _thai_font_for_charts()
     zone_map = None
@@ -234,10 +252,12 @@ def _context(year: int, *, engine: Engine | Connection, lgu: str | None,
         "charts": _charts(s, thai),
         "map": zone_map,
         "top": top_rows,
+        "recovered": None if recovered is None else {
+            "total": recovered.attrs["total"], "parcels": len(recovered)},
         "fonts": markupsafe.Markup(_CSS_FONTS),  # a constant; escaping would break the CSS
         "generated": dt.date.today().isoformat(),
     }
-    return s, context, found
+    return _Data(s, found, by_year, recovered), context
 
 
 def _num(value: Any) -> float:
@@ -269,7 +289,7 @@ def render_html(
     str
         HTML with charts and map inline; every value from the database is escaped.
     """
-    _, context, _ = _context(year, engine=engine, lgu=lgu, top=top)
+    _, context = _context(year, engine=engine, lgu=lgu, top=top)
     return _environment().get_template("report.html").render(**context)
 
 
@@ -327,9 +347,9 @@ def write_report(
         msg = f"{path}: unknown report format {suffix or '(none)'!r}; expected .html, .pdf or .xlsx"
         raise InputError(msg)
     path.parent.mkdir(parents=True, exist_ok=True)
-    s, context, found = _context(year, engine=engine, lgu=lgu, top=top)
+    data, context = _context(year, engine=engine, lgu=lgu, top=top)
     if suffix == ".xlsx":
-        _write_xlsx(s, found, path)
+        _write_xlsx(data, path)
         return path
     html = _environment().get_template("report.html").render(**context)
     if suffix == ".pdf":
@@ -371,12 +391,14 @@ def _print_pdf(html: str, out: Path, *, chromium: str | None) -> None:
         shutil.move(pdf, out)
 
 
-def _write_xlsx(s: api.Summary, found: pd.DataFrame, out: Path) -> None:
+def _write_xlsx(data: _Data, out: Path) -> None:
     """Write the report's tables, one sheet each; text is never turned into formulas."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
+    s = data.summary
     t = s.totals
+    recovered = data.recovered
     summary_rows: list[tuple[str, str, Any]] = [
         ("ปีภาษี (พ.ศ.)", "Tax year (BE)", api.be_year(s.year)),
         ("ปีภาษี (ค.ศ.)", "Tax year (CE)", s.year),
@@ -392,6 +414,8 @@ def _write_xlsx(s: api.Summary, found: pd.DataFrame, out: Path) -> None:
         ("ภาษีที่ประเมิน (บาท)", "Assessed, findings (baht)", t["tax_assessed"]),
         ("ภาษีที่ชำระ (บาท)", "Paid, findings (baht)", t["tax_paid"]),
         ("รายได้ที่ขาดหาย (บาท)", "Revenue gap (baht)", t["gap"]),
+        ("รายได้ที่ได้คืนจากข้อพบปีก่อน (บาท)", "Recovered from last year's findings (baht)",
+         None if recovered is None else recovered.attrs["total"]),
     ]
     by_flag = s.by_flag.assign(
         label_th=[_label(FLAG_LABELS, f)[0] for f in s.by_flag["flag"]],
@@ -403,7 +427,7 @@ def _write_xlsx(s: api.Summary, found: pd.DataFrame, out: Path) -> None:
     )
     by_use = by_use[["use", "label_th", "label_en", *s.by_use.columns.drop("use")]]
     top = s.top.assign(flags=s.top["flags"].map(";".join))
-    table = pd.DataFrame(found.drop(columns="geometry"))
+    table = pd.DataFrame(data.findings.drop(columns="geometry"))
     table["flags"] = table["flags"].map(";".join)
     sheets: list[tuple[str, pd.DataFrame]] = [
         ("Summary", pd.DataFrame(summary_rows, columns=["label_th", "label_en", "value"])),
@@ -412,7 +436,10 @@ def _write_xlsx(s: api.Summary, found: pd.DataFrame, out: Path) -> None:
         ("By use", by_use),
         (f"Top {len(top)} parcels", top),
         ("Findings", table),
+        ("By tax year", data.by_year),
     ]
+    if recovered is not None:
+        sheets.append((f"Recovered {api.be_year(s.year)}", pd.DataFrame(recovered)))
     wb = Workbook()
     wb.remove(wb.active)
     bold = Font(bold=True)
