@@ -102,8 +102,43 @@ def _xlsx_rows(path: str, sheet: str | None) -> Iterator[tuple[int, list[Any]]]:
         else:
             msg = f"{path}: no sheet {sheet!r}; the sheets are {', '.join(names)}"
             raise InputError(msg)
+        formulas = _formula_rows(path, ws.title) if _has_formulas(path) else None
         for i, row in enumerate(ws.iter_rows(values_only=True), start=1):
-            yield i, list(row)
+            cells = list(row)
+            if formulas is not None:
+                written = next(formulas, ())
+                for j, (cell, text) in enumerate(zip(cells, written, strict=False)):
+                    if cell is None and isinstance(text, str) and text.startswith("="):
+                        cells[j] = _Formula(text)
+            yield i, cells
+    finally:
+        wb.close()
+
+
+class _Formula(str):
+    """A formula cell the workbook holds no saved result for (never calculated)."""
+
+
+def _has_formulas(path: str) -> bool:
+    """Return True when any worksheet's XML holds a formula element (a cheap test)."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as zf:
+        for name in zf.namelist():
+            if name.startswith("xl/worksheets/"):
+                xml = zf.read(name)
+                if b"<f>" in xml or b"<f " in xml:
+                    return True
+    return False
+
+
+def _formula_rows(path: str, title: str) -> Iterator[tuple[Any, ...]]:
+    """Yield the sheet's rows as written (formulas as text), to find formulas with no result."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    try:
+        yield from wb[title].iter_rows(values_only=True)
     finally:
         wb.close()
 
@@ -148,6 +183,11 @@ class _RowParser:
 
     def parse(self, row: Sequence[Any]) -> dict[str, Any]:
         out: dict[str, Any] = {}
+        for field, i in self.index.items():
+            if i < len(row) and isinstance(row[i], _Formula):
+                expected = ("a value, not a formula with no saved result (open the file in "
+                            "Excel or LibreOffice and save it, or paste values)")
+                raise _Rejected(field, str(row[i]), expected)
         code = self.get(row, "parcel_code")
         if is_blank(code):
             raise _Rejected("parcel_code", code, "a parcel code (the cell is empty)")
@@ -198,6 +238,10 @@ class _RowParser:
             raise _Rejected("tax_year", value, str(exc)) from exc
         if self.year is not None and year != self.year:
             raise _Rejected("tax_year", value, f"tax year {self.year + BE_OFFSET} (as given with --year)")
+        latest = dt.date.today().year + 1  # next year's register may be prepared in advance
+        if year > latest:
+            expected = f"a tax year no later than {latest + BE_OFFSET} (BE)"
+            raise _Rejected("tax_year", value, expected)
         return year
 
     def _code(self, row: Sequence[Any], field: str, table: dict[str, str],
@@ -239,6 +283,21 @@ class _RowParser:
         if number is not None and number < 0:
             raise _Rejected(field, value, "a non-negative number")
         return number
+
+
+def _nothing_loaded(source: str, headers: Sequence[str], n_read: int,
+                    rejects: Sequence[Reject]) -> str:
+    """Return the one line for a register with no loadable row (nothing is changed)."""
+    import openpyxl.utils
+
+    msg = f"{source}: no register row could be loaded ({n_read} rows below the header"
+    msg += f"; first problem: {rejects[0].describe(Path(source).name)})" if rejects else ")"
+    last = max((i for i, h in enumerate(headers) if h), default=-1)
+    blank = [openpyxl.utils.get_column_letter(i + 1) for i in range(last) if not headers[i]]
+    if blank:
+        msg += (f"; header row 1 has empty cells in column(s) {', '.join(blank)}: merged header "
+                "cells? give each column its own header in row 1")
+    return msg + "; nothing was changed"
 
 
 def _jsonable(value: Any) -> Any:
@@ -359,6 +418,8 @@ def load_register(
     if strict and rejects:
         msg = f"{rejects[0].describe(source)} ({len(rejects)} rejected in all; --strict: nothing was loaded)"
         raise InputError(msg)
+    if not loaded:
+        raise InputError(_nothing_loaded(source, headers, n_read, rejects))
     years = sorted({r["tax_year"] for r in loaded})
     with engine.begin() as conn:
         t = open_tables(conn)
