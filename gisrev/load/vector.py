@@ -7,16 +7,21 @@ all inside one transaction: a load that fails writes nothing.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
+import struct
 import time
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyogrio
 import shapely
 import sqlalchemy as sa
@@ -25,16 +30,11 @@ from pyproj import CRS, Transformer
 from sqlalchemy.engine import Engine
 
 from gisrev.config import Settings
-from gisrev.db.copy import BATCH_SIZE, copy_rows
+from gisrev.db.copy import BATCH_SIZE, copy_rows, deferred_indexes
 from gisrev.db.schema import Tables, open_tables
 from gisrev.errors import InputError, MappingError
 from gisrev.load.mapping import ColumnMapping, read_mapping, resolve_columns, value_map
-from gisrev.load.normalise import (
-    normalise_parcel_code,
-    parse_number,
-    thai_to_arabic_digits,
-    to_ce_year,
-)
+from gisrev.load.normalise import parse_number, to_ce_year
 from gisrev.load.report import LoadReport, Reject, content_hash, finish_run, start_run
 
 VECTOR_KINDS = ("parcels", "buildings", "zones")
@@ -49,10 +49,13 @@ _REQUIRED = {"parcels": ("parcel_code",), "buildings": (), "zones": ("price_per_
 _TEXT = {"parcel_code", "deed_no", "deed_type", "building_code", "building_type", "zone_code",
          "zone_name", "observed_use", "use", "structure"}
 _DIGIT_TEXT = {"deed_no", "building_type", "zone_code"}
+_DEFER_INDEXES_FROM = 20_000  # features; below this, updating indexes in place is as quick
 _FAR_M = 10_000.0  # a layer further than this from the others is probably in the wrong CRS
 _THAI = range(0x0E00, 0x0E80)
 
 ProgressFactory = Callable[[int | None], Any]
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 def detect_encoding(path: str | os.PathLike[str]) -> str | None:
@@ -141,23 +144,47 @@ def _crs_label(crs: CRS) -> str:
     return f"EPSG:{epsg}" if epsg else crs.name
 
 
-def _text(values: pd.Series, *, digits: bool) -> pd.Series:
-    """Trim text; integer-valued numbers become '123' (DBF often stores codes as numbers)."""
-    def one(v: Any) -> Any:
-        if v is None or (isinstance(v, float) and math.isnan(v)):
-            return None
-        if isinstance(v, float) and v.is_integer():
-            v = int(v)
-        s = str(v).strip()
-        if digits:
-            s = thai_to_arabic_digits(s)
-        return s or None
+def _text(column: pa.Array | pa.ChunkedArray, *, digits: bool) -> pa.Array | pa.ChunkedArray:
+    """Trim text (vectorised in Arrow); blanks become null.
 
-    if values.dtype == object or pd.api.types.is_string_dtype(values):
-        s = values.astype(object).where(values.notna(), None)
-        stripped = s.map(lambda v: None if v is None else str(v).strip() or None)
-        return stripped.map(thai_to_arabic_digits, na_action="ignore") if digits else stripped
-    return values.map(one)
+    Numeric columns (DBFs often store codes as numbers) become text, integer-valued
+    floats without a trailing ``.0``.
+    """
+    if pa.types.is_floating(column.type):
+        whole = pc.fill_null(pc.equal(pc.floor(column), column), False)
+        as_int = pc.cast(pc.if_else(whole, column, None), pa.int64())
+        column = pc.if_else(whole, pc.cast(as_int, pa.string()), pc.cast(column, pa.string()))
+    elif not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+        column = pc.cast(column, pa.string())
+    column = pc.utf8_trim_whitespace(column)
+    column = pc.if_else(pc.equal(pc.utf8_length(column), 0), None, column)
+    if digits:
+        for thai, arabic in zip("๐๑๒๓๔๕๖๗๘๙", "0123456789", strict=True):
+            column = pc.replace_substring(column, pattern=thai, replacement=arabic)
+    return column
+
+
+def _normalised_codes(codes: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """:func:`normalise_parcel_code`, vectorised in Arrow (same rules, same result)."""
+    codes = _text(codes, digits=True)
+    return pc.replace_substring_regex(pc.utf8_upper(codes), pattern=r"[\s\-.]+", replacement="")
+
+
+def _objects(column: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    return np.asarray(column.to_numpy(zero_copy_only=False), dtype=object)
+
+
+_POLYGON_EWKB = struct.Struct("<BIII")  # byte order, type | SRID flag, SRID, number of polygons
+_MULTI_EWKB = struct.Struct("<BII")
+
+
+def _multipolygon_ewkb(geoms: np.ndarray, srid: int) -> list[bytes]:
+    """EWKB MultiPolygons carrying ``srid``; a Polygon is wrapped without copying its coordinates."""
+    wkb = shapely.to_wkb(geoms, byte_order=1, output_dimension=2)
+    polygon = _POLYGON_EWKB.pack(1, 0x20000006, srid, 1)
+    multi = _MULTI_EWKB.pack(1, 0x20000006, srid)
+    # little-endian WKB: byte 1 is the geometry type (3 Polygon, 6 MultiPolygon)
+    return [polygon + w if w[1] == 3 else multi + w[5:] for w in wkb]
 
 
 class _Batcher:
@@ -172,6 +199,7 @@ class _Batcher:
         self.unknown_values: dict[str, dict[str, int]] = {}
         self.seen_codes: dict[str, int] = {}
         self.n_read = self.n_loaded = self.n_repaired = 0
+        self.operation: str | None = None
         self.source_bounds = np.array([np.inf, np.inf, -np.inf, -np.inf])
         self.bounds = np.array([np.inf, np.inf, -np.inf, -np.inf])
 
@@ -181,7 +209,7 @@ class _Batcher:
         self.n_read += n
         fids = np.asarray(batch.column(fid_column).to_numpy(zero_copy_only=False), dtype=np.int64)
         wkb = batch.column(geom_column).to_numpy(zero_copy_only=False)
-        attrs = batch.drop_columns([fid_column, geom_column]).to_pandas()
+        attrs = batch.drop_columns([fid_column, geom_column])
         reason: list[tuple[str | None, str | None, str] | None] = [None] * n
 
         def reject(mask: np.ndarray, field: str | None, values: Any, why: str) -> None:
@@ -203,14 +231,12 @@ class _Batcher:
         if not len(keep):
             return [], iter(())
         kept = geoms[keep]
-        parts, index = shapely.get_parts(kept, return_index=True)
-        multi = shapely.multipolygons(parts, indices=index)
-        b = shapely.total_bounds(multi)
+        b = shapely.total_bounds(kept)
         self.bounds = np.array([min(self.bounds[0], b[0]), min(self.bounds[1], b[1]),
                                 max(self.bounds[2], b[2]), max(self.bounds[3], b[3])])
-        ewkb = shapely.to_wkb(shapely.set_srid(multi, self.srid), include_srid=True)
+        ewkb = _multipolygon_ewkb(kept, self.srid)
 
-        extra = attrs.drop(columns=list(self.columns), errors="ignore")
+        extra = attrs.drop_columns([c for c in self.columns if c in attrs.column_names]).to_pandas()
         names = ["lgu_code", "run_id", "geom"]
         series: list[Any] = [ewkb]
         for field, values in fields.items():
@@ -250,6 +276,9 @@ class _Batcher:
             geoms[usable] = shapely.transform(
                 geoms[usable], lambda xy: np.column_stack(transform(xy[:, 0], xy[:, 1]))
             )
+            if self.operation is None:
+                # Asked in the thread that transformed: pyproj keeps a PROJ context per thread.
+                self.operation = _operation(self.transformer)
         invalid = usable & ~shapely.is_valid(geoms)
         for i in np.flatnonzero(invalid):
             repaired = shapely.make_valid(geoms[i])
@@ -265,20 +294,18 @@ class _Batcher:
                 reject(one, "geometry", None, "invalid polygon with no area left after repair")
         return geoms
 
-    def _fields(self, attrs: pd.DataFrame, fids: np.ndarray,
+    def _fields(self, attrs: pa.RecordBatch, fids: np.ndarray,
                 reject: Callable[..., None]) -> dict[str, np.ndarray]:
         out: dict[str, np.ndarray] = {}
         for column, field in self.columns.items():
-            raw = attrs[column]
+            raw = attrs.column(column)
             if field in _TEXT:
                 values = _text(raw, digits=field in _DIGIT_TEXT)
                 if field in self.value_maps:
                     values = self._categorise(field, values)
-                arr = values.to_numpy(dtype=object)
-                arr[pd.isna(arr)] = None  # pandas may turn None into NaN
-                out[field] = arr
+                out[field] = _objects(values)
             else:
-                out[field] = self._numbers(field, raw, reject)
+                out[field] = self._numbers(field, raw.to_pandas(), reject)
         for field in _REQUIRED[self.kind]:
             if field not in out:
                 continue
@@ -302,22 +329,31 @@ class _Batcher:
                 one[i] = True
                 reject(one, "parcel_code", codes,
                        f"duplicate parcel_code; feature {first[i]} has the same code and was loaded")
-            out["parcel_code_norm"] = np.array(
-                [None if c is None else normalise_parcel_code(c) for c in codes], dtype=object
-            )
+            out["parcel_code_norm"] = _objects(_normalised_codes(attrs.column(self._source_of("parcel_code"))))
         return out
 
-    def _categorise(self, field: str, values: pd.Series) -> pd.Series:
+    def _source_of(self, field: str) -> str:
+        return next(column for column, f in self.columns.items() if f == field)
+
+    def _categorise(self, field: str, values: pa.Array | pa.ChunkedArray) -> pa.Array:
         table = self.value_maps[field]
-        allowed = CATEGORIES[(self.kind, field)]
-        mapped = values.map(lambda v: None if v is None else table.get(v, v))
-        bad = mapped.notna() & ~mapped.isin(allowed)
-        if bad.any():
-            counts = self.unknown_values.setdefault(field, {})
-            for v, c in values[bad].value_counts().items():
-                counts[str(v)] = counts.get(str(v), 0) + int(c)
-            mapped = mapped.where(~bad, None)
-        return mapped
+        allowed = set(CATEGORIES[(self.kind, field)])
+        # Few distinct values: map those, then take by index.
+        encoded = pc.dictionary_encode(values).combine_chunks() if isinstance(
+            values, pa.ChunkedArray) else pc.dictionary_encode(values)
+        mapped: list[str | None] = []
+        counts = self.unknown_values.setdefault(field, {})
+        value_counts = {d["values"]: d["counts"] for d in pc.value_counts(values).to_pylist()}
+        for v in encoded.dictionary.to_pylist():
+            canonical = table.get(v, v)
+            if canonical in allowed:
+                mapped.append(canonical)
+            else:
+                mapped.append(None)
+                counts[v] = counts.get(v, 0) + int(value_counts.get(v, 0))
+        if not counts:
+            del self.unknown_values[field]
+        return pc.take(pa.array(mapped, pa.string()), encoded.indices)
 
     def _numbers(self, field: str, raw: pd.Series, reject: Callable[..., None]) -> np.ndarray:
         year = field == "year_built"
@@ -435,9 +471,7 @@ def _transformer(src: CRS, srid: int) -> Transformer | None:
     return Transformer.from_crs(src, dst, always_xy=True)
 
 
-def _operation(transformer: Transformer | None) -> str | None:
-    if transformer is None:
-        return None
+def _operation(transformer: Transformer) -> str:
     try:
         return transformer.get_last_used_operation().description
     except Exception:  # nothing transformed yet, or PROJ < 9.1
@@ -460,6 +494,36 @@ def _open_layer(path: str, layer: str | None) -> str | int | None:
         msg = f"{path}: has {len(names)} layers ({', '.join(names)}); choose one with --layer"
         raise InputError(msg)
     return None
+
+
+def _ahead(items: Iterable[T], work: Callable[[T], R]) -> Iterator[R]:
+    """Yield ``work(item)`` in order, reading and working on the next item in a thread meanwhile.
+
+    The Arrow reader, shapely and pyproj release the GIL, so preparing batch k+1
+    overlaps with COPYing batch k. One worker keeps ``work`` calls sequential.
+    """
+    iterator = iter(items)
+    done = object()
+
+    def step() -> Any:
+        item = next(iterator, done)
+        return done if item is done else work(item)  # type: ignore[arg-type]
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="gisrev-load") as pool:
+        future = pool.submit(step)
+        while (result := future.result()) is not done:
+            future = pool.submit(step)
+            yield result
+
+
+def _truncate(conn: sa.Connection, table: sa.Table) -> bool:
+    """TRUNCATE in a savepoint; False when not allowed (another table's foreign key points here)."""
+    try:
+        with conn.begin_nested():
+            conn.execute(sa.text(f"TRUNCATE {conn.dialect.identifier_preparer.quote(table.name)}"))
+    except sa.exc.DBAPIError:
+        return False
+    return True
 
 
 def load_vector(
@@ -555,22 +619,33 @@ def load_vector(
         table = getattr(t, kind)
         run_id = start_run(conn, t, lgu_code=settings.lgu_code, kind=kind, source=source,
                            layer=layer, source_hash=source_hash, options=options)
-        conn.execute(table.delete().where(table.c.lgu_code == settings.lgu_code))
+        # Replace this municipality's layer. When the table holds nothing else, TRUNCATE
+        # (instant, and undone by a rollback like everything else) and build the indexes
+        # once at the end instead of row by row.
+        alone = not conn.execute(sa.select(sa.exists().where(table.c.lgu_code != settings.lgu_code))).scalar()
+        if not (alone and _truncate(conn, table)):
+            conn.execute(table.delete().where(table.c.lgu_code == settings.lgu_code))
+        bulk = alone and (features is None or features >= _DEFER_INDEXES_FROM)
         batcher = _Batcher(kind=kind, source=source, columns=columns, mapping=parsed,
                            transformer=transformer, srid=t.srid, lgu_code=settings.lgu_code,
                            run_id=run_id)
         bar = progress(features) if progress is not None else None
+        indexes = deferred_indexes(conn, table) if bulk else contextlib.nullcontext()
         try:
-            with open_arrow(source, layer=chosen_layer, encoding=encoding, return_fids=True,
-                            use_pyarrow=True, batch_size=batch_size) as (meta, reader):
+            with indexes, open_arrow(source, layer=chosen_layer, encoding=encoding, return_fids=True,
+                                     use_pyarrow=True, batch_size=batch_size) as (meta, reader):
                 geom_column = meta["geometry_name"] or "wkb_geometry"
                 fid_column = meta["fid_column"] or "OGC_FID"
-                for batch in reader:
+
+                def prepare(batch: pa.RecordBatch) -> tuple[int, list[str], Iterator[tuple]]:
                     names, rows = batcher.rows(batch, fid_column=fid_column, geom_column=geom_column)
+                    return batch.num_rows, names, rows
+
+                for n, names, rows in _ahead(reader, prepare):
                     if names:
                         copy_rows(conn, table, names, rows)
                     if bar is not None:
-                        bar.update(batch.num_rows)
+                        bar.update(n)
         except UnicodeDecodeError as exc:
             msg = (
                 f"{source}: attribute text is not {encoding or 'the declared encoding'} ({exc.reason}); "
@@ -597,10 +672,8 @@ def load_vector(
             run_id=run_id, kind=kind, source=source, n_read=batcher.n_read,
             n_loaded=batcher.n_loaded, n_repaired=batcher.n_repaired,
             n_rejected=len(batcher.rejects), duration_s=time.perf_counter() - started,
-            source_crs=_crs_label(src_crs), operation=_operation(transformer),
+            source_crs=_crs_label(src_crs), operation=batcher.operation,
             warnings=tuple(warnings), rejects=tuple(batcher.rejects),
         )
         finish_run(conn, t, report, lgu_code=settings.lgu_code, rejects=batcher.rejects)
-        if kind == "parcels" or batcher.n_loaded > 100_000:
-            conn.execute(sa.text(f"ANALYZE {conn.dialect.identifier_preparer.quote(table.name)}"))
     return report
