@@ -86,3 +86,40 @@ def main(argv: list[str] | None = None) -> Any:
             traceback.print_exc()
         click.echo(f"gisrev: error: {exc}", err=True)
         sys.exit(2)
+    except Exception as exc:
+        message = _database_failure(exc)
+        if message is None:
+            raise
+        if debug:
+            traceback.print_exc()
+        click.echo(f"gisrev: error: {message}", err=True)
+        sys.exit(2)
+
+
+def _database_failure(exc: Exception) -> str | None:
+    """Return one line for a database failure in mid-command, or None for any other error.
+
+    A connection lost during a load (server restarted, backend terminated) and a
+    role that may not write are the environment's fault, not a bug: say what
+    happened and what to do. Other database errors keep their traceback.
+    """
+    psycopg = sys.modules.get("psycopg")
+    sa_exc = sys.modules.get("sqlalchemy.exc")
+    if psycopg is None:
+        return None
+    orig: BaseException | None = exc
+    if sa_exc is not None and isinstance(exc, sa_exc.DBAPIError):
+        orig = exc.orig
+    text = str(orig).strip()
+    reason = text.splitlines()[0] if text else type(orig).__name__
+    if isinstance(orig, psycopg.OperationalError):
+        return (
+            f"lost the database connection in mid-command ({reason}); its transaction was "
+            "rolled back, so nothing was written; check the server and run the command again"
+        )
+    if isinstance(orig, psycopg.errors.InsufficientPrivilege):
+        return (
+            f"the database refused: {reason}; this database role may only read "
+            "(see docs/security.md); connect as a role that may write to load or analyze"
+        )
+    return None
