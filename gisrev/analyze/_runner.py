@@ -8,13 +8,15 @@ import json
 import time
 from collections.abc import Callable, Iterator
 from importlib import resources
-from typing import Any
+from typing import Any, LiteralString
 
 import pandas as pd
 import sqlalchemy as sa
+from psycopg import sql as pgsql
 from sqlalchemy.engine import Connection, Engine
 
 from gisrev.config import Settings
+from gisrev.db.copy import psycopg_connection
 from gisrev.db.engine import transaction
 from gisrev.db.schema import open_tables
 from gisrev.errors import TaxRuleError
@@ -115,24 +117,30 @@ def _run_step(conn: Connection, name: str, params: dict[str, Any]) -> None:
 
 
 def _stream(
-    conn: Connection, query: str, columns: list[str], *, batch_rows: int = BATCH_ROWS
+    conn: Connection,
+    query: LiteralString,
+    columns: list[str],
+    *,
+    params: dict[str, Any] | None = None,
+    batch_rows: int = BATCH_ROWS,
 ) -> Iterator[pd.DataFrame]:
     """Yield a query's rows as DataFrames of at most ``batch_rows`` (server-side cursor)."""
-    pg = conn.connection.driver_connection
-    with pg.cursor(name="gisrev_stream") as cur:  # type: ignore[union-attr]
+    pg = psycopg_connection(conn)
+    with pg.cursor(name="gisrev_stream") as cur:
         cur.itersize = batch_rows
-        cur.execute(query)
+        cur.execute(query, params)
         while rows := cur.fetchmany(batch_rows):
             yield pd.DataFrame.from_records(rows, columns=columns)
 
 
 def _copy_in(conn: Connection, table: str, frame: pd.DataFrame) -> None:
     """COPY a frame into a (temporary) table, columns by name."""
-    pg = conn.connection.driver_connection
     buf = io.StringIO()
     frame.to_csv(buf, sep="\t", header=False, index=False, na_rep="\\N")
-    cols = ", ".join(frame.columns)
-    with pg.cursor() as cur, cur.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:  # type: ignore[union-attr]
+    statement = pgsql.SQL("COPY {} ({}) FROM STDIN").format(
+        pgsql.Identifier(table), pgsql.SQL(", ").join(pgsql.Identifier(c) for c in frame.columns)
+    )
+    with psycopg_connection(conn).cursor() as cur, cur.copy(statement) as copy:
         copy.write(buf.getvalue())
 
 
@@ -152,12 +160,12 @@ def _estimate_building_values(conn: Connection, year: int) -> int:
     )
     query = (
         "SELECT building_id, floor_area_m2, building_type, structure, "
-        f"GREATEST({int(year)} - year_built, 0) FROM _bld "
+        "GREATEST(%(year)s - year_built, 0) FROM _bld "
         "WHERE value IS NULL AND building_type IS NOT NULL AND structure IS NOT NULL"
     )
     cols = ["building_id", "floor_area_m2", "building_type", "structure", "age_years"]
     n = 0
-    for batch in _stream(conn, query, cols):
+    for batch in _stream(conn, query, cols, params={"year": year}):
         batch["age_years"] = batch["age_years"].fillna(0).astype(int)
         values = building_values(
             batch[["floor_area_m2", "building_type", "structure", "age_years"]]
@@ -185,7 +193,7 @@ def _compute_taxes(conn: Connection, year: int, regime_name: str) -> int:
 
     regime = get_regime(regime_name)
     cols = ["parcel_id", "kind", "use", "land_value", "building_value", "owner_type"]
-    query = f"SELECT {', '.join(cols)} FROM _taxin"
+    query = "SELECT parcel_id, kind, use, land_value, building_value, owner_type FROM _taxin"
     n = 0
     for batch in _stream(conn, query, cols):
         batch["tax_year"] = year
@@ -299,7 +307,7 @@ def run_analysis(
         conn.execute(sa.text("SET LOCAL jit = off"))
         # DISTINCT ON and the joins sort a row per parcel: keep those sorts in memory.
         conn.execute(sa.text("SET LOCAL work_mem = '256MB'"))
-        conn.connection.driver_connection.execute(_sql_file("05_functions.sql"))  # type: ignore[union-attr]
+        psycopg_connection(conn).execute(_sql_file("05_functions.sql").encode())
         now = time.perf_counter()
         _run_step(conn, "10_scope.sql", params)
         now = stage("scope", now)
@@ -344,7 +352,7 @@ def run_analysis(
             ),
             params,
         ).one()
-        by_code = dict(
+        by_code: dict[str, int] = dict(
             conn.execute(
                 sa.text(
                     "SELECT code, count(*) FROM findings, unnest(flags) AS code "
@@ -353,7 +361,7 @@ def run_analysis(
                 params,
             ).all()
         )
-        by_method = dict(
+        by_method: dict[str, int] = dict(
             conn.execute(sa.text("SELECT method, count(*) FROM _match GROUP BY method")).all()
         )
         counts = {code: int(by_code.get(code, 0)) for code in FINDING_CODES}
@@ -374,7 +382,7 @@ def run_analysis(
                 },
             )
         )
-    warnings = ()
+    warnings: tuple[str, ...] = ()
     if unvalued:
         warnings = (
             f"{unvalued:,} buildings have no value, type code or structure and count as 0 baht; "
