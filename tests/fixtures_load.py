@@ -52,8 +52,9 @@ def write_vector(
     return path
 
 
-def write_csv(path: Path, header: Sequence[str], rows: Sequence[Sequence[Any]], *,
-              encoding: str = "utf-8") -> Path:
+def write_csv(
+    path: Path, header: Sequence[str], rows: Sequence[Sequence[Any]], *, encoding: str = "utf-8"
+) -> Path:
     """Write a register CSV in ``encoding`` (``utf-8-sig`` adds a BOM)."""
     with path.open("w", encoding=encoding, newline="") as fh:
         writer = csv.writer(fh)
@@ -62,8 +63,14 @@ def write_csv(path: Path, header: Sequence[str], rows: Sequence[Sequence[Any]], 
     return path
 
 
-def write_xlsx(path: Path, header: Sequence[str], rows: Sequence[Sequence[Any]], *,
-               sheet: str = "ทะเบียน", before: Sequence[str] = ()) -> Path:
+def write_xlsx(
+    path: Path,
+    header: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    sheet: str = "ทะเบียน",
+    before: Sequence[str] = (),
+) -> Path:
     """Write a register workbook; ``before`` adds empty sheets in front of it."""
     import openpyxl
 

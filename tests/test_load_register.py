@@ -5,17 +5,29 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from fixtures_load import write_csv, write_xlsx
 from sqlalchemy.engine import Engine
 
-from fixtures_load import write_csv, write_xlsx
 from gisrev.config import Settings
 from gisrev.errors import InputError, MappingError
 from gisrev.load import load_register
 
 SETTINGS = Settings(lgu_code="501004")
-LTAX_HEADER = ["รหัสแปลง", "เลขที่โฉนด", "ปีภาษี", "ชื่อเจ้าของ", "เลขประจำตัวประชาชน",
-               "ประเภทการใช้ประโยชน์", "ไร่", "งาน", "ตารางวา", "ภาษีที่ประเมิน", "ภาษีที่ชำระ",
-               "วันที่ชำระ", "หมายเหตุ"]
+LTAX_HEADER = [
+    "รหัสแปลง",
+    "เลขที่โฉนด",
+    "ปีภาษี",
+    "ชื่อเจ้าของ",
+    "เลขประจำตัวประชาชน",
+    "ประเภทการใช้ประโยชน์",
+    "ไร่",
+    "งาน",
+    "ตารางวา",
+    "ภาษีที่ประเมิน",
+    "ภาษีที่ชำระ",
+    "วันที่ชำระ",
+    "หมายเหตุ",
+]
 
 
 def _rows(engine: Engine, sql: str, **params: object) -> list[sa.Row]:
@@ -24,53 +36,128 @@ def _rows(engine: Engine, sql: str, **params: object) -> list[sa.Row]:
 
 
 def test_xlsx_with_thai_headers_digits_and_be_years_loads(clean_db: Engine, tmp_path: Path) -> None:
-    xlsx = write_xlsx(tmp_path / "register_2566.xlsx", LTAX_HEADER, [
-        ["ชม-๐๐๑", "๑๒๓๔", "๒๕๖๖", "นายสมชาย ใจดี", "3100600123456", "ที่อยู่อาศัย", "๑", "๒", "๓๕.๕",
-         "๑,๒๕๐.๕๐", "1,250.50", "15/04/๒๕๖๖", "ตรวจแล้ว"],
-        ["ชม-002", None, 2566, "บริษัท ล้านนา จำกัด", None, "เกษตรกรรม", 3, None, None,
-         300, 0, dt.datetime(2023, 6, 30), None],
-    ], before=["สรุป"])
+    xlsx = write_xlsx(
+        tmp_path / "register_2566.xlsx",
+        LTAX_HEADER,
+        [
+            [
+                "ชม-๐๐๑",
+                "๑๒๓๔",
+                "๒๕๖๖",
+                "นายสมชาย ใจดี",
+                "3100600123456",
+                "ที่อยู่อาศัย",
+                "๑",
+                "๒",
+                "๓๕.๕",
+                "๑,๒๕๐.๕๐",
+                "1,250.50",
+                "15/04/๒๕๖๖",
+                "ตรวจแล้ว",
+            ],
+            [
+                "ชม-002",
+                None,
+                2566,
+                "บริษัท ล้านนา จำกัด",
+                None,
+                "เกษตรกรรม",
+                3,
+                None,
+                None,
+                300,
+                0,
+                dt.datetime(2023, 6, 30),
+                None,
+            ],
+        ],
+        before=["สรุป"],
+    )
 
     report = load_register(clean_db, xlsx, settings=SETTINGS, sheet="ทะเบียน")
 
     assert (report.n_read, report.n_loaded, report.n_rejected) == (2, 2, 0)
-    rows = _rows(clean_db, "SELECT parcel_code, parcel_code_norm, deed_no, tax_year, owner_name, owner_type,"
-                           " declared_use, declared_area_sqwah, tax_assessed, tax_paid, paid_date,"
-                           " source_row, attrs FROM register ORDER BY source_row")
+    rows = _rows(
+        clean_db,
+        "SELECT parcel_code, parcel_code_norm, deed_no, tax_year, owner_name, owner_type,"
+        " declared_use, declared_area_sqwah, tax_assessed, tax_paid, paid_date,"
+        " source_row, attrs FROM register ORDER BY source_row",
+    )
     first, second = rows
-    assert tuple(first) == ("ชม-๐๐๑", "ชม001", "1234", 2023, "นายสมชาย ใจดี", "individual", "residential",
-                            635.5, 1250.5, 1250.5, dt.date(2023, 4, 15), 2, {"หมายเหตุ": "ตรวจแล้ว"})
-    assert tuple(second)[:11] == ("ชม-002", "ชม002", None, 2023, "บริษัท ล้านนา จำกัด", "individual",
-                                  "agriculture", 1200.0, 300.0, 0.0, dt.date(2023, 6, 30))
-    assert _rows(clean_db, "SELECT owner_id FROM register WHERE source_row = 2")[0].owner_id == "3100600123456"
+    assert tuple(first) == (
+        "ชม-๐๐๑",
+        "ชม001",
+        "1234",
+        2023,
+        "นายสมชาย ใจดี",
+        "individual",
+        "residential",
+        635.5,
+        1250.5,
+        1250.5,
+        dt.date(2023, 4, 15),
+        2,
+        {"หมายเหตุ": "ตรวจแล้ว"},
+    )
+    assert tuple(second)[:11] == (
+        "ชม-002",
+        "ชม002",
+        None,
+        2023,
+        "บริษัท ล้านนา จำกัด",
+        "individual",
+        "agriculture",
+        1200.0,
+        300.0,
+        0.0,
+        dt.date(2023, 6, 30),
+    )
+    assert (
+        _rows(clean_db, "SELECT owner_id FROM register WHERE source_row = 2")[0].owner_id
+        == "3100600123456"
+    )
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp874"])
 def test_csv_encodings_are_detected(clean_db: Engine, tmp_path: Path, encoding: str) -> None:
-    csv_path = write_csv(tmp_path / "reg.csv", ["รหัสแปลง", "ปีภาษี", "ประเภทการใช้ประโยชน์", "ชื่อเจ้าของ"],
-                         [["A-1", "2567", "อื่นๆ", "นางสาวมาลี"]], encoding=encoding)
+    csv_path = write_csv(
+        tmp_path / "reg.csv",
+        ["รหัสแปลง", "ปีภาษี", "ประเภทการใช้ประโยชน์", "ชื่อเจ้าของ"],
+        [["A-1", "2567", "อื่นๆ", "นางสาวมาลี"]],
+        encoding=encoding,
+    )
     report = load_register(clean_db, csv_path, settings=SETTINGS)
     assert report.n_loaded == 1
     (row,) = _rows(clean_db, "SELECT tax_year, declared_use, owner_name FROM register")
     assert tuple(row) == (2024, "other", "นางสาวมาลี")
 
 
-def test_bad_rows_are_rejected_with_row_field_value_and_expectation(clean_db: Engine, tmp_path: Path) -> None:
-    csv_path = write_csv(tmp_path / "reg.csv",
-                         ["parcel_code", "tax_year", "declared_use", "owner_id", "owner_type", "tax_paid"], [
-        ["P1", "2566", "residential", "", "", "100"],
-        ["P2", "25x6", "residential", "", "", ""],
-        ["", "2566", "residential", "", "", ""],
-        [],  # a blank line is not a row
-        ["P4", "2566", "castle", "", "", ""],
-        ["P5", "2566", "other", "", "robot", ""],
-        ["P6", "2566", "other", "", "", "1O0"],
-    ])
+def test_bad_rows_are_rejected_with_row_field_value_and_expectation(
+    clean_db: Engine, tmp_path: Path
+) -> None:
+    csv_path = write_csv(
+        tmp_path / "reg.csv",
+        ["parcel_code", "tax_year", "declared_use", "owner_id", "owner_type", "tax_paid"],
+        [
+            ["P1", "2566", "residential", "", "", "100"],
+            ["P2", "25x6", "residential", "", "", ""],
+            ["", "2566", "residential", "", "", ""],
+            [],  # a blank line is not a row
+            ["P4", "2566", "castle", "", "", ""],
+            ["P5", "2566", "other", "", "robot", ""],
+            ["P6", "2566", "other", "", "", "1O0"],
+        ],
+    )
     report = load_register(clean_db, csv_path, settings=SETTINGS)
     assert (report.n_read, report.n_loaded, report.n_rejected) == (6, 1, 5)
     got = [(r.row_no, r.field, r.value) for r in report.rejects]
-    assert got == [(3, "tax_year", "25x6"), (4, "parcel_code", None), (6, "declared_use", "castle"),
-                   (7, "owner_type", "robot"), (8, "tax_paid", "1O0")]
+    assert got == [
+        (3, "tax_year", "25x6"),
+        (4, "parcel_code", None),
+        (6, "declared_use", "castle"),
+        (7, "owner_type", "robot"),
+        (8, "tax_paid", "1O0"),
+    ]
     assert report.rejects[0].reason == "expected a year such as 2566 (BE) or 2023 (CE)"
     assert "one of agriculture, residential, other, vacant, mixed" in report.rejects[2].reason
     stored = _rows(clean_db, "SELECT row_no, field, value, reason FROM rejects ORDER BY row_no")
@@ -79,14 +166,19 @@ def test_bad_rows_are_rejected_with_row_field_value_and_expectation(clean_db: En
 
 
 def test_owner_ids_in_rejects_are_masked(clean_db: Engine, tmp_path: Path) -> None:
-    csv_path = write_csv(tmp_path / "reg.csv", ["parcel_code", "tax_year", "declared_use", "owner_id"],
-                         [["P1", "2566", "other", "3-1006-00123-45-6"],
-                          ["P2", "2566", "other", "310060012345"]])  # one digit short
+    csv_path = write_csv(
+        tmp_path / "reg.csv",
+        ["parcel_code", "tax_year", "declared_use", "owner_id"],
+        [["P1", "2566", "other", "3-1006-00123-45-6"], ["P2", "2566", "other", "310060012345"]],
+    )  # one digit short
     report = load_register(clean_db, csv_path, settings=SETTINGS)
     assert report.n_loaded == 1
     (reject,) = report.rejects
     assert (reject.row_no, reject.field) == (3, "owner_id")
-    assert reject.value == "********2345" and reject.reason == "expected a 13-digit identity or taxpayer number"
+    assert (
+        reject.value == "********2345"
+        and reject.reason == "expected a 13-digit identity or taxpayer number"
+    )
     stored = _rows(clean_db, "SELECT value FROM rejects")
     assert [r.value for r in stored] == ["********2345"]
     assert "31006001" not in report.summary()
@@ -102,7 +194,9 @@ def test_strict_load_with_a_bad_row_in_the_middle_leaves_the_database_unchanged(
     rows = [[f"P{i}", "2566", "อื่นๆ"] for i in range(50)]
     rows[25][1] = "ปีหน้า"
     bad = write_csv(tmp_path / "new.csv", header, rows)
-    with pytest.raises(InputError, match=r"new\.csv, row 27, field 'tax_year'.*--strict: nothing was loaded"):
+    with pytest.raises(
+        InputError, match=r"new\.csv, row 27, field 'tax_year'.*--strict: nothing was loaded"
+    ):
         load_register(clean_db, bad, settings=SETTINGS, strict=True)
     assert [r.parcel_code for r in _rows(clean_db, "SELECT parcel_code FROM register")] == ["OLD"]
     assert _rows(clean_db, "SELECT count(*) AS n FROM load_runs")[0].n == 1
@@ -110,8 +204,12 @@ def test_strict_load_with_a_bad_row_in_the_middle_leaves_the_database_unchanged(
 
 def test_reloading_replaces_the_years_in_the_file_only(clean_db: Engine, tmp_path: Path) -> None:
     header = ["parcel_code", "tax_year", "declared_use"]
-    y2565 = write_csv(tmp_path / "a.csv", header, [["P1", "2565", "other"], ["P2", "2565", "other"]])
-    y2566 = write_csv(tmp_path / "b.csv", header, [["P1", "2566", "other"], ["P1", "2566", "vacant"]])
+    y2565 = write_csv(
+        tmp_path / "a.csv", header, [["P1", "2565", "other"], ["P2", "2565", "other"]]
+    )
+    y2566 = write_csv(
+        tmp_path / "b.csv", header, [["P1", "2566", "other"], ["P1", "2566", "vacant"]]
+    )
     load_register(clean_db, y2565, settings=SETTINGS)
     first = load_register(clean_db, y2566, settings=SETTINGS)
     second = load_register(clean_db, y2566, settings=SETTINGS)
@@ -120,32 +218,46 @@ def test_reloading_replaces_the_years_in_the_file_only(clean_db: Engine, tmp_pat
     assert [tuple(r) for r in counts] == [(2022, 2), (2023, 2)]
 
 
-def test_year_option_fills_missing_years_and_rejects_others(clean_db: Engine, tmp_path: Path) -> None:
+def test_year_option_fills_missing_years_and_rejects_others(
+    clean_db: Engine, tmp_path: Path
+) -> None:
     no_year = write_csv(tmp_path / "a.csv", ["parcel_code", "declared_use"], [["P1", "other"]])
-    with pytest.raises(MappingError, match="no column for tax_year.*--year"):
+    with pytest.raises(MappingError, match=r"no column for tax_year.*--year"):
         load_register(clean_db, no_year, settings=SETTINGS)
     assert load_register(clean_db, no_year, settings=SETTINGS, year="2566").n_loaded == 1
-    mixed = write_csv(tmp_path / "b.csv", ["parcel_code", "tax_year", "declared_use"],
-                      [["P1", "2566", "other"], ["P2", "2567", "other"], ["P3", "", "other"]])
+    mixed = write_csv(
+        tmp_path / "b.csv",
+        ["parcel_code", "tax_year", "declared_use"],
+        [["P1", "2566", "other"], ["P2", "2567", "other"], ["P3", "", "other"]],
+    )
     report = load_register(clean_db, mixed, settings=SETTINGS, year=2023)
     assert report.n_loaded == 2
-    assert [(r.row_no, r.reason) for r in report.rejects] == [(3, "expected tax year 2566 (as given with --year)")]
+    assert [(r.row_no, r.reason) for r in report.rejects] == [
+        (3, "expected tax year 2566 (as given with --year)")
+    ]
 
 
 def test_mapping_file_maps_register_columns_and_values(clean_db: Engine, tmp_path: Path) -> None:
-    csv_path = write_csv(tmp_path / "export.csv", ["PCL", "YR", "USE_CD", "AREA"],
-                         [["9-9", "2566", "R", "1,000"]])
+    csv_path = write_csv(
+        tmp_path / "export.csv", ["PCL", "YR", "USE_CD", "AREA"], [["9-9", "2566", "R", "1,000"]]
+    )
     mapping = tmp_path / "m.toml"
-    mapping.write_text('[register.columns]\nparcel_code = "PCL"\ntax_year = "YR"\ndeclared_use = "USE_CD"\n'
-                       'declared_area_sqwah = "AREA"\n[register.values.declared_use]\n"R" = "residential"\n',
-                       encoding="utf-8")
+    mapping.write_text(
+        '[register.columns]\nparcel_code = "PCL"\ntax_year = "YR"\ndeclared_use = "USE_CD"\n'
+        'declared_area_sqwah = "AREA"\n[register.values.declared_use]\n"R" = "residential"\n',
+        encoding="utf-8",
+    )
     report = load_register(clean_db, csv_path, settings=SETTINGS, mapping=mapping)
     assert report.n_loaded == 1
-    (row,) = _rows(clean_db, "SELECT parcel_code_norm, declared_use, declared_area_sqwah FROM register")
+    (row,) = _rows(
+        clean_db, "SELECT parcel_code_norm, declared_use, declared_area_sqwah FROM register"
+    )
     assert tuple(row) == ("99", "residential", 1000.0)
 
 
-def test_cli_register_missing_mapping_column_exits_2(gisrev_cli, clean_db: Engine, tmp_path: Path) -> None:
+def test_cli_register_missing_mapping_column_exits_2(
+    gisrev_cli, clean_db: Engine, tmp_path: Path
+) -> None:
     csv_path = write_csv(tmp_path / "reg.csv", ["รหัสแปลง", "ปีภาษี"], [["P1", "2566"]])
     mapping = tmp_path / "mapping.toml"
     mapping.write_text('[register.columns]\ntax_paid = "ชำระแล้ว (บาท)"\n', encoding="utf-8")
@@ -155,11 +267,18 @@ def test_cli_register_missing_mapping_column_exits_2(gisrev_cli, clean_db: Engin
     assert "'ชำระแล้ว (บาท)'" in line and "reg.csv" in line and "mapping.toml" in line
 
 
-def test_cli_register_summary_never_shows_owner_ids(gisrev_cli, clean_db: Engine, tmp_path: Path) -> None:
-    csv_path = write_csv(tmp_path / "reg.csv", ["รหัสแปลง", "ปีภาษี", "ประเภทการใช้ประโยชน์",
-                                                "เลขประจำตัวประชาชน"],
-                         [["P1", "2566", "อื่นๆ", "3100600123456"], ["P2", "2566", "???", "3100600999999"]])
+def test_cli_register_summary_never_shows_owner_ids(
+    gisrev_cli, clean_db: Engine, tmp_path: Path
+) -> None:
+    csv_path = write_csv(
+        tmp_path / "reg.csv",
+        ["รหัสแปลง", "ปีภาษี", "ประเภทการใช้ประโยชน์", "เลขประจำตัวประชาชน"],
+        [["P1", "2566", "อื่นๆ", "3100600123456"], ["P2", "2566", "???", "3100600999999"]],
+    )
     result = gisrev_cli("load", "register", csv_path)
     assert result.code == 0, result.err
-    assert "Loaded 1 register from reg.csv" in result.out and "row 3, field 'declared_use'" in result.out
+    assert (
+        "Loaded 1 register from reg.csv" in result.out
+        and "row 3, field 'declared_use'" in result.out
+    )
     assert "3100600" not in result.out + result.err

@@ -5,10 +5,10 @@ from pathlib import Path
 import pytest
 import shapely
 import sqlalchemy as sa
+from fixtures_load import CHIANG_MAI_LONLAT, chiang_mai_xy, utm_square, write_vector
 from pyproj import Geod, Transformer
 from sqlalchemy.engine import Engine
 
-from fixtures_load import CHIANG_MAI_LONLAT, chiang_mai_xy, utm_square, write_vector
 from gisrev.config import Settings
 from gisrev.errors import InputError, MappingError
 from gisrev.load import load_vector
@@ -26,10 +26,14 @@ def test_cp874_shapefile_without_cpg_keeps_thai_names(clean_db: Engine, tmp_path
     x, y = chiang_mai_xy(32647)
     shp = write_vector(
         tmp_path / "parcels.shp",
-        [{"PCODE": "ชม-๐๐๑", "OWNER": "นายสมชาย ใจดี", "LANDUSE": "พาณิชยกรรม"},
-         {"PCODE": "ชม-002", "OWNER": "บริษัท ล้านนา จำกัด", "LANDUSE": "เกษตรกรรม"}],
+        [
+            {"PCODE": "ชม-๐๐๑", "OWNER": "นายสมชาย ใจดี", "LANDUSE": "พาณิชยกรรม"},
+            {"PCODE": "ชม-002", "OWNER": "บริษัท ล้านนา จำกัด", "LANDUSE": "เกษตรกรรม"},
+        ],
         [utm_square(x, y), utm_square(x + 30, y)],
-        crs=32647, encoding="cp874", keep_cpg=False,
+        crs=32647,
+        encoding="cp874",
+        keep_cpg=False,
     )
     assert not shp.with_suffix(".cpg").exists()
     assert detect_encoding(shp) == "CP874"
@@ -37,8 +41,11 @@ def test_cp874_shapefile_without_cpg_keeps_thai_names(clean_db: Engine, tmp_path
     report = load_vector(clean_db, shp, kind="parcels", settings=SETTINGS)
 
     assert (report.n_read, report.n_loaded, report.n_rejected) == (2, 2, 0)
-    rows = _rows(clean_db, "SELECT parcel_code, parcel_code_norm, observed_use, attrs->>'OWNER' AS owner "
-                           "FROM parcels ORDER BY parcel_code")
+    rows = _rows(
+        clean_db,
+        "SELECT parcel_code, parcel_code_norm, observed_use, attrs->>'OWNER' AS owner "
+        "FROM parcels ORDER BY parcel_code",
+    )
     assert [tuple(r) for r in rows] == [
         ("ชม-002", "ชม002", "agriculture", "บริษัท ล้านนา จำกัด"),
         ("ชม-๐๐๑", "ชม001", "other", "นายสมชาย ใจดี"),
@@ -47,8 +54,13 @@ def test_cp874_shapefile_without_cpg_keeps_thai_names(clean_db: Engine, tmp_path
 
 def test_cpg_file_declares_the_encoding(tmp_path: Path) -> None:
     x, y = chiang_mai_xy(32647)
-    shp = write_vector(tmp_path / "p.shp", [{"PCODE": "1", "NAME": "ทดสอบ"}],
-                       [utm_square(x, y)], crs=32647, encoding="cp874")
+    shp = write_vector(
+        tmp_path / "p.shp",
+        [{"PCODE": "1", "NAME": "ทดสอบ"}],
+        [utm_square(x, y)],
+        crs=32647,
+        encoding="cp874",
+    )
     shp.with_suffix(".cpg").write_text("874")
     assert detect_encoding(shp) == "CP874"
 
@@ -66,9 +78,12 @@ def test_indian_1975_parcel_lands_within_a_metre_of_its_wgs84_position(
 
     assert report.source_crs == "EPSG:24047"
     assert report.operation is not None and "Indian 1975 to WGS 84" in report.operation
-    (row,) = _rows(clean_db, "SELECT ST_X(p) AS lon, ST_Y(p) AS lat, ST_SRID(g) AS srid FROM ("
-                             " SELECT geom AS g, ST_Transform(ST_PointN(ST_ExteriorRing("
-                             " ST_GeometryN(geom, 1)), 1), 4326) AS p FROM parcels) s")
+    (row,) = _rows(
+        clean_db,
+        "SELECT ST_X(p) AS lon, ST_Y(p) AS lat, ST_SRID(g) AS srid FROM ("
+        " SELECT geom AS g, ST_Transform(ST_PointN(ST_ExteriorRing("
+        " ST_GeometryN(geom, 1)), 1), 4326) AS p FROM parcels) s",
+    )
     assert row.srid == 32647
     _, _, metres = Geod(ellps="WGS84").inv(lon, lat, row.lon, row.lat)
     assert metres < 1.0
@@ -80,18 +95,33 @@ def test_indian_1975_parcel_lands_within_a_metre_of_its_wgs84_position(
 def test_invalid_polygons_are_repaired_and_counted(clean_db: Engine, tmp_path: Path) -> None:
     x, y = chiang_mai_xy(32647)
     bowtie = shapely.Polygon([(x, y), (x + 20, y + 20), (x + 20, y), (x, y + 20)])
-    spike = shapely.Polygon([(x + 40, y), (x + 60, y), (x + 60, y + 20), (x + 40, y + 20),
-                             (x + 40, y + 10), (x + 30, y + 10), (x + 40, y + 10)])
+    spike = shapely.Polygon(
+        [
+            (x + 40, y),
+            (x + 60, y),
+            (x + 60, y + 20),
+            (x + 40, y + 20),
+            (x + 40, y + 10),
+            (x + 30, y + 10),
+            (x + 40, y + 10),
+        ]
+    )
     assert not bowtie.is_valid and not spike.is_valid
-    shp = write_vector(tmp_path / "bad.gpkg", [{"parcel_code": "B1"}, {"parcel_code": "B2"},
-                                              {"parcel_code": "OK"}],
-                       [bowtie, spike, utm_square(x + 80, y)], crs=32647)
+    shp = write_vector(
+        tmp_path / "bad.gpkg",
+        [{"parcel_code": "B1"}, {"parcel_code": "B2"}, {"parcel_code": "OK"}],
+        [bowtie, spike, utm_square(x + 80, y)],
+        crs=32647,
+    )
 
     report = load_vector(clean_db, shp, kind="parcels", settings=SETTINGS)
 
     assert (report.n_loaded, report.n_repaired, report.n_rejected) == (3, 1 + 1, 0)
-    rows = _rows(clean_db, "SELECT parcel_code, ST_IsValid(geom) AS valid, GeometryType(geom) AS type,"
-                           " ST_Area(geom) AS area FROM parcels ORDER BY parcel_code")
+    rows = _rows(
+        clean_db,
+        "SELECT parcel_code, ST_IsValid(geom) AS valid, GeometryType(geom) AS type,"
+        " ST_Area(geom) AS area FROM parcels ORDER BY parcel_code",
+    )
     assert all(r.valid and r.type == "MULTIPOLYGON" for r in rows)
     areas = {r.parcel_code: r.area for r in rows}
     assert areas["B1"] == pytest.approx(200.0)  # two triangles of the bow-tie
@@ -100,24 +130,38 @@ def test_invalid_polygons_are_repaired_and_counted(clean_db: Engine, tmp_path: P
     assert run.n_repaired == 2
 
 
-def test_null_geometry_and_bad_codes_are_rejected_with_reasons(clean_db: Engine, tmp_path: Path) -> None:
+def test_null_geometry_and_bad_codes_are_rejected_with_reasons(
+    clean_db: Engine, tmp_path: Path
+) -> None:
     x, y = chiang_mai_xy(32647)
     shp = write_vector(
         tmp_path / "p.geojson",
-        [{"parcel_code": "P1"}, {"parcel_code": "P2"}, {"parcel_code": None},
-         {"parcel_code": "P1"}, {"parcel_code": "P5"}],
-        [utm_square(x, y), None, utm_square(x + 30, y), utm_square(x + 60, y),
-         shapely.Point(x, y)],
+        [
+            {"parcel_code": "P1"},
+            {"parcel_code": "P2"},
+            {"parcel_code": None},
+            {"parcel_code": "P1"},
+            {"parcel_code": "P5"},
+        ],
+        [utm_square(x, y), None, utm_square(x + 30, y), utm_square(x + 60, y), shapely.Point(x, y)],
         crs=32647,
     )
 
     report = load_vector(clean_db, shp, kind="parcels", settings=SETTINGS)
 
     assert (report.n_read, report.n_loaded, report.n_rejected) == (5, 1, 4)
-    rejects = _rows(clean_db, "SELECT feature_id, field, value, reason FROM rejects "
-                              "WHERE run_id = :id ORDER BY feature_id", id=report.run_id)
+    rejects = _rows(
+        clean_db,
+        "SELECT feature_id, field, value, reason FROM rejects "
+        "WHERE run_id = :id ORDER BY feature_id",
+        id=report.run_id,
+    )
     assert [(r.feature_id, r.field) for r in rejects] == [
-        ("1", "geometry"), ("2", "parcel_code"), ("3", "parcel_code"), ("4", "geometry")]
+        ("1", "geometry"),
+        ("2", "parcel_code"),
+        ("3", "parcel_code"),
+        ("4", "geometry"),
+    ]
     assert rejects[0].reason.startswith("null geometry")
     assert rejects[1].reason == "missing parcel_code"
     assert rejects[2].value == "P1" and "duplicate parcel_code; feature 0" in rejects[2].reason
@@ -130,14 +174,22 @@ def test_z_is_dropped_and_polygons_become_multipolygons(clean_db: Engine, tmp_pa
     z = shapely.Polygon([(x, y, 5), (x + 10, y, 5), (x + 10, y + 10, 6), (x, y, 5)])
     shp = write_vector(tmp_path / "z.gpkg", [{"parcel_code": "Z"}], [z], crs=32647)
     load_vector(clean_db, shp, kind="parcels", settings=SETTINGS)
-    (row,) = _rows(clean_db, "SELECT ST_NDims(geom) AS dims, GeometryType(geom) AS type FROM parcels")
+    (row,) = _rows(
+        clean_db, "SELECT ST_NDims(geom) AS dims, GeometryType(geom) AS type FROM parcels"
+    )
     assert (row.dims, row.type) == (2, "MULTIPOLYGON")
 
 
-def test_loading_twice_replaces_rows_and_gives_the_same_counts(clean_db: Engine, tmp_path: Path) -> None:
+def test_loading_twice_replaces_rows_and_gives_the_same_counts(
+    clean_db: Engine, tmp_path: Path
+) -> None:
     x, y = chiang_mai_xy(32647)
-    shp = write_vector(tmp_path / "p.shp", [{"PCODE": f"P{i}"} for i in range(5)] + [{"PCODE": "P0"}],
-                       [utm_square(x + 30 * i, y) for i in range(6)], crs=32647)
+    shp = write_vector(
+        tmp_path / "p.shp",
+        [{"PCODE": f"P{i}"} for i in range(5)] + [{"PCODE": "P0"}],
+        [utm_square(x + 30 * i, y) for i in range(6)],
+        crs=32647,
+    )
     first = load_vector(clean_db, shp, kind="parcels", settings=SETTINGS)
     second = load_vector(clean_db, shp, kind="parcels", settings=SETTINGS)
     counts = lambda r: (r.n_read, r.n_loaded, r.n_repaired, r.n_rejected)  # noqa: E731
@@ -154,9 +206,12 @@ def test_strict_load_with_a_bad_feature_leaves_the_database_unchanged(
     x, y = chiang_mai_xy(32647)
     good = write_vector(tmp_path / "good.shp", [{"PCODE": "OLD"}], [utm_square(x, y)], crs=32647)
     load_vector(clean_db, good, kind="parcels", settings=SETTINGS)
-    bad = write_vector(tmp_path / "bad.shp", [{"PCODE": "N1"}, {"PCODE": "N2"},
-                                             {"PCODE": "N3"}],
-                       [utm_square(x, y), None, utm_square(x + 40, y)], crs=32647)
+    bad = write_vector(
+        tmp_path / "bad.shp",
+        [{"PCODE": "N1"}, {"PCODE": "N2"}, {"PCODE": "N3"}],
+        [utm_square(x, y), None, utm_square(x + 40, y)],
+        crs=32647,
+    )
     with pytest.raises(InputError, match=r"bad\.shp, feature 1, field 'geometry'.*--strict"):
         load_vector(clean_db, bad, kind="parcels", settings=SETTINGS, strict=True)
     assert [r.parcel_code for r in _rows(clean_db, "SELECT parcel_code FROM parcels")] == ["OLD"]
@@ -176,14 +231,21 @@ def test_layer_far_from_the_others_is_warned_about(clean_db: Engine, tmp_path: P
     x, y = chiang_mai_xy(32647)
     parcels = write_vector(tmp_path / "p.shp", [{"PCODE": "P"}], [utm_square(x, y)], crs=32647)
     assert load_vector(clean_db, parcels, kind="parcels", settings=SETTINGS).warnings == ()
-    near = write_vector(tmp_path / "z1.shp", [{"price_sqw": 5000}], [utm_square(x - 100, y - 100, 500)],
-                        crs=32647)
-    zones = load_vector(clean_db, near, kind="zones", settings=SETTINGS,
-                        mapping=_mapping(tmp_path, '[zones.columns]\nprice_per_sqwah = "price_sqw"\n'))
+    near = write_vector(
+        tmp_path / "z1.shp", [{"price_sqw": 5000}], [utm_square(x - 100, y - 100, 500)], crs=32647
+    )
+    zones = load_vector(
+        clean_db,
+        near,
+        kind="zones",
+        settings=SETTINGS,
+        mapping=_mapping(tmp_path, '[zones.columns]\nprice_per_sqwah = "price_sqw"\n'),
+    )
     assert zones.warnings == ()
     # Same numbers declared as UTM 48N: the zones land ~650 km away.
-    far = write_vector(tmp_path / "z2.shp", [{"PRICE_SQW": 5000}], [utm_square(x - 100, y - 100, 500)],
-                       crs=32648)
+    far = write_vector(
+        tmp_path / "z2.shp", [{"PRICE_SQW": 5000}], [utm_square(x - 100, y - 100, 500)], crs=32648
+    )
     report = load_vector(clean_db, far, kind="zones", settings=SETTINGS)
     assert any("km from the other layers" in w for w in report.warnings)
 
@@ -196,10 +258,15 @@ def _mapping(tmp_path: Path, text: str) -> Path:
 
 def test_mapping_renames_columns_and_values(clean_db: Engine, tmp_path: Path) -> None:
     x, y = chiang_mai_xy(32647)
-    shp = write_vector(tmp_path / "b.gpkg",
-                       [{"BID": "B1", "FL": 2, "BUSE": "บ้าน", "YR": 2550, "KIND": "ตึก"}],
-                       [utm_square(x, y, 10)], crs=32647)
-    mapping = _mapping(tmp_path, """
+    shp = write_vector(
+        tmp_path / "b.gpkg",
+        [{"BID": "B1", "FL": 2, "BUSE": "บ้าน", "YR": 2550, "KIND": "ตึก"}],
+        [utm_square(x, y, 10)],
+        crs=32647,
+    )
+    mapping = _mapping(
+        tmp_path,
+        """
 [buildings.columns]
 building_code = "BID"
 floors = "FL"
@@ -208,10 +275,13 @@ year_built = "YR"
 structure = "KIND"
 [buildings.values.use]
 "บ้าน" = "residential"
-""")
+""",
+    )
     report = load_vector(clean_db, shp, kind="buildings", settings=SETTINGS, mapping=mapping)
     assert report.n_loaded == 1 and report.warnings == ()
-    (row,) = _rows(clean_db, "SELECT building_code, floors, use, year_built, structure, attrs FROM buildings")
+    (row,) = _rows(
+        clean_db, "SELECT building_code, floors, use, year_built, structure, attrs FROM buildings"
+    )
     assert tuple(row) == ("B1", 2, "residential", 2007, "masonry", None)
 
 
@@ -225,16 +295,18 @@ def test_mapping_naming_a_missing_column_names_both(clean_db: Engine, tmp_path: 
 
 def test_missing_crs_must_be_declared(clean_db: Engine, tmp_path: Path) -> None:
     x, y = chiang_mai_xy(24047)
-    shp = write_vector(tmp_path / "nocrs.shp", [{"PCODE": "N"}], [utm_square(x, y)], crs=24047,
-                       keep_prj=False)
+    shp = write_vector(
+        tmp_path / "nocrs.shp", [{"PCODE": "N"}], [utm_square(x, y)], crs=24047, keep_prj=False
+    )
     with pytest.raises(InputError, match=r"nocrs\.shp: the source has no CRS.*--crs"):
         load_vector(clean_db, shp, kind="parcels", settings=SETTINGS)
     report = load_vector(clean_db, shp, kind="parcels", settings=SETTINGS, crs="24047")
     assert report.source_crs == "EPSG:24047" and report.n_loaded == 1
 
 
-def test_cli_missing_mapping_column_exits_2_with_one_line(gisrev_cli, clean_db: Engine,
-                                                          tmp_path: Path) -> None:
+def test_cli_missing_mapping_column_exits_2_with_one_line(
+    gisrev_cli, clean_db: Engine, tmp_path: Path
+) -> None:
     x, y = chiang_mai_xy(32647)
     shp = write_vector(tmp_path / "town.shp", [{"CODE": "1"}], [utm_square(x, y)], crs=32647)
     mapping = _mapping(tmp_path, '[parcels.columns]\nparcel_code = "PCODE"\n')
@@ -242,14 +314,20 @@ def test_cli_missing_mapping_column_exits_2_with_one_line(gisrev_cli, clean_db: 
     assert result.code == 2
     lines = result.err.strip().splitlines()
     assert len(lines) == 1
-    assert lines[0].startswith("gisrev: error: ") and "'PCODE'" in lines[0] and "town.shp" in lines[0]
+    assert (
+        lines[0].startswith("gisrev: error: ") and "'PCODE'" in lines[0] and "town.shp" in lines[0]
+    )
     assert "mapping.toml" in lines[0]
 
 
 def test_cli_prints_a_summary_with_rejects(gisrev_cli, clean_db: Engine, tmp_path: Path) -> None:
     x, y = chiang_mai_xy(32647)
-    shp = write_vector(tmp_path / "town.gpkg", [{"parcel_code": "1"}, {"parcel_code": "2"}],
-                       [utm_square(x, y), None], crs=32647)
+    shp = write_vector(
+        tmp_path / "town.gpkg",
+        [{"parcel_code": "1"}, {"parcel_code": "2"}],
+        [utm_square(x, y), None],
+        crs=32647,
+    )
     result = gisrev_cli("--lgu", "501004", "load", "parcels", shp)
     assert result.code == 0, result.err
     assert "Loaded 1 parcels from town.gpkg" in result.out

@@ -48,8 +48,16 @@ def test_bad_years_say_what_was_expected(raw: object) -> None:
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("1,234,567.50", 1234567.5), ("๑,๒๓๔", 1234.0), (" 12 500 ", 12500.0), (7, 7.0),
-     ("", None), (None, None), (float("nan"), None), ("฿1,000", 1000.0)],
+    [
+        ("1,234,567.50", 1234567.5),
+        ("๑,๒๓๔", 1234.0),
+        (" 12 500 ", 12500.0),
+        (7, 7.0),
+        ("", None),
+        (None, None),
+        (float("nan"), None),
+        ("฿1,000", 1000.0),
+    ],
 )
 def test_numbers_as_exports_write_them(raw: object, expected: float | None) -> None:
     assert parse_number(raw) == expected

@@ -13,7 +13,7 @@ from gisrev.load.report import LoadReport
 
 @click.group()
 def load() -> None:
-    """Load the parcel map, buildings, appraisal zones or the tax register (one transaction each)."""
+    """Load the parcel map, buildings, zones or the tax register (one transaction each)."""
 
 
 def _progress(total: int | None) -> Any:
@@ -29,21 +29,48 @@ def _show(report: LoadReport) -> None:
 
 
 def _vector_command(kind: str) -> click.Command:
-    @click.command(kind, help=f"Load {kind} from an OGR vector source (Shapefile, .zip, GPKG, GeoJSON, FlatGeobuf).")
+    @click.command(
+        kind,
+        help=f"Load {kind} from an OGR vector source (Shapefile, .zip, GPKG, GeoJSON, FlatGeobuf).",
+    )
     @click.argument("path", type=click.Path(exists=True, dir_okay=True))
     @click.option("--layer", help="Layer of a multi-layer source.")
-    @click.option("--crs", metavar="EPSG", help="Declare the source CRS when it is missing or wrong, e.g. 24047.")
-    @click.option("--encoding", help="Attribute encoding (default: .cpg file, else detected; e.g. cp874).")
-    @click.option("--mapping", type=click.Path(exists=True, dir_okay=False), help="TOML mapping file.")
-    @click.option("--strict", is_flag=True, help="Fail, loading nothing, if any feature is rejected.")
+    @click.option(
+        "--crs",
+        metavar="EPSG",
+        help="Declare the source CRS when it is missing or wrong, e.g. 24047.",
+    )
+    @click.option(
+        "--encoding", help="Attribute encoding (default: .cpg file, else detected; e.g. cp874)."
+    )
+    @click.option(
+        "--mapping", type=click.Path(exists=True, dir_okay=False), help="TOML mapping file."
+    )
+    @click.option(
+        "--strict", is_flag=True, help="Fail, loading nothing, if any feature is rejected."
+    )
     @click.pass_obj
-    def command(obj: CliContext, path: str, layer: str | None, crs: str | None,
-                encoding: str | None, mapping: str | None, strict: bool) -> None:
+    def command(
+        obj: CliContext,
+        path: str,
+        layer: str | None,
+        crs: str | None,
+        encoding: str | None,
+        mapping: str | None,
+        strict: bool,
+    ) -> None:
         from gisrev.load import load_vector
 
         report = load_vector(
-            obj.engine(), path, kind=kind, settings=obj.settings, layer=layer, crs=crs,
-            encoding=encoding, mapping=mapping, strict=strict,
+            obj.engine(),
+            path,
+            kind=kind,
+            settings=obj.settings,
+            layer=layer,
+            crs=crs,
+            encoding=encoding,
+            mapping=mapping,
+            strict=strict,
             progress=_progress if sys.stderr.isatty() else None,
         )
         _show(report)
@@ -63,11 +90,26 @@ for _kind in ("parcels", "buildings", "zones"):
 @click.option("--encoding", help="CSV encoding (default: detected: UTF-8, UTF-8 BOM or cp874).")
 @click.option("--strict", is_flag=True, help="Fail, loading nothing, if any row is rejected.")
 @click.pass_obj
-def register(obj: CliContext, path: str, sheet: str | None, mapping: str | None,
-             year: str | None, encoding: str | None, strict: bool) -> None:
+def register(
+    obj: CliContext,
+    path: str,
+    sheet: str | None,
+    mapping: str | None,
+    year: str | None,
+    encoding: str | None,
+    strict: bool,
+) -> None:
     """Load the tax register from CSV or XLSX (Thai LTAX headers recognised)."""
     from gisrev.load import load_register
 
-    report = load_register(obj.engine(), path, settings=obj.settings, sheet=sheet,
-                           mapping=mapping, year=year, strict=strict, encoding=encoding)
+    report = load_register(
+        obj.engine(),
+        path,
+        settings=obj.settings,
+        sheet=sheet,
+        mapping=mapping,
+        year=year,
+        strict=strict,
+        encoding=encoding,
+    )
     _show(report)

@@ -29,13 +29,36 @@ KINDS = ("parcels", "buildings", "zones", "register")
 #: The canonical fields of each kind of source (DESIGN.md), besides geometry.
 FIELDS: Mapping[str, tuple[str, ...]] = {
     "parcels": ("parcel_code", "deed_no", "deed_type", "observed_use", "price_per_sqwah"),
-    "buildings": ("building_code", "floors", "building_type", "use", "year_built", "structure",
-                  "value"),
+    "buildings": (
+        "building_code",
+        "floors",
+        "building_type",
+        "use",
+        "year_built",
+        "structure",
+        "value",
+    ),
     "zones": ("zone_code", "zone_name", "price_per_sqwah"),
-    "register": ("parcel_code", "tax_year", "account_id", "deed_no", "owner_name", "owner_id",
-                 "owner_type", "declared_use", "declared_area_sqwah", "declared_area_rai",
-                 "declared_area_ngan", "declared_area_wah", "land_value", "building_value",
-                 "exemption", "tax_assessed", "tax_paid", "paid_date"),
+    "register": (
+        "parcel_code",
+        "tax_year",
+        "account_id",
+        "deed_no",
+        "owner_name",
+        "owner_id",
+        "owner_type",
+        "declared_use",
+        "declared_area_sqwah",
+        "declared_area_rai",
+        "declared_area_ngan",
+        "declared_area_wah",
+        "land_value",
+        "building_value",
+        "exemption",
+        "tax_assessed",
+        "tax_paid",
+        "paid_date",
+    ),
 }
 
 
@@ -108,7 +131,8 @@ def read_mapping(path: str | os.PathLike[str]) -> ColumnMapping:
 def _section(file: Path, kind: str, body: Mapping[str, Any]) -> Section:
     unknown = set(body) - {"columns", "values"}
     if unknown:
-        msg = f"{file}: [{kind}] has unknown key(s) {', '.join(sorted(unknown))}; expected columns, values"
+        keys = ", ".join(sorted(unknown))
+        msg = f"{file}: [{kind}] has unknown key(s) {keys}; expected columns, values"
         raise MappingError(msg)
     columns = dict(body.get("columns", {}))
     values = {field: dict(table) for field, table in body.get("values", {}).items()}
@@ -131,8 +155,10 @@ def _section(file: Path, kind: str, body: Mapping[str, Any]) -> Section:
             if not isinstance(canonical, str | int | float):
                 msg = f"{file}: [{kind}.values.{field}] {source_value!r} must map to a plain value"
                 raise MappingError(msg)
-    return Section(columns=columns, values={f: {str(k): str(v) for k, v in t.items()}
-                                            for f, t in values.items()})
+    return Section(
+        columns=columns,
+        values={f: {str(k): str(v) for k, v in t.items()} for f, t in values.items()},
+    )
 
 
 @functools.cache

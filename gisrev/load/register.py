@@ -71,7 +71,10 @@ def _decode_csv(data: bytes, path: str, encoding: str | None) -> str:
     try:
         return data.decode("cp874")
     except UnicodeDecodeError as exc:
-        msg = f"{path}: text is neither UTF-8 nor cp874 (Thai Windows) at byte {exc.start}; save it as UTF-8"
+        msg = (
+            f"{path}: text is neither UTF-8 nor cp874 (Thai Windows) at byte {exc.start}; "
+            "save it as UTF-8 or pass --encoding"
+        )
         raise InputError(msg) from exc
 
 
@@ -79,8 +82,8 @@ def _csv_rows(path: str, encoding: str | None) -> Iterator[tuple[int, list[Any]]
     text = _decode_csv(Path(path).read_bytes(), path, encoding)
     first = text.split("\n", 1)[0]
     delimiter = max(",;\t|", key=first.count)
-    for i, row in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1):
-        yield i, row
+    rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    yield from enumerate(rows, start=1)
 
 
 def _xlsx_rows(path: str, sheet: str | None) -> Iterator[tuple[int, list[Any]]]:
@@ -169,8 +172,14 @@ def _parse_date(value: Any) -> dt.date | None:
 class _RowParser:
     """Turns one register row into canonical values, or raises _Rejected."""
 
-    def __init__(self, columns: dict[str, str], headers: Sequence[str], *,
-                 mapping: ColumnMapping | None, year: int | None) -> None:
+    def __init__(
+        self,
+        columns: dict[str, str],
+        headers: Sequence[str],
+        *,
+        mapping: ColumnMapping | None,
+        year: int | None,
+    ) -> None:
         self.index = {field: headers.index(column) for column, field in columns.items()}
         self.extra = [(i, h) for i, h in enumerate(headers) if h not in columns and h]
         self.year = year
@@ -185,8 +194,10 @@ class _RowParser:
         out: dict[str, Any] = {}
         for field, i in self.index.items():
             if i < len(row) and isinstance(row[i], _Formula):
-                expected = ("a value, not a formula with no saved result (open the file in "
-                            "Excel or LibreOffice and save it, or paste values)")
+                expected = (
+                    "a value, not a formula with no saved result (open the file in "
+                    "Excel or LibreOffice and save it, or paste values)"
+                )
                 raise _Rejected(field, str(row[i]), expected)
         code = self.get(row, "parcel_code")
         if is_blank(code):
@@ -201,9 +212,12 @@ class _RowParser:
         deed = self.get(row, "deed_no")
         out["deed_no"] = None if is_blank(deed) else thai_to_arabic_digits(str(deed).strip())
         out["owner_id"] = self._owner_id(self.get(row, "owner_id"))
-        out["owner_type"] = self._code(row, "owner_type", self.owner_types, OWNER_TYPES,
-                                       default="individual")
-        out["declared_use"] = self._code(row, "declared_use", self.uses, DECLARED_USES, default=None)
+        out["owner_type"] = self._code(
+            row, "owner_type", self.owner_types, OWNER_TYPES, default="individual"
+        )
+        out["declared_use"] = self._code(
+            row, "declared_use", self.uses, DECLARED_USES, default=None
+        )
         out["declared_area_sqwah"] = self._area(row)
         for field in _MONEY:
             out[field] = self._money(field, self.get(row, field))
@@ -212,7 +226,9 @@ class _RowParser:
             out["paid_date"] = _parse_date(paid)
         except ValueError as exc:
             raise _Rejected("paid_date", paid, str(exc)) from exc
-        extra = {h: _jsonable(row[i]) for i, h in self.extra if i < len(row) and not is_blank(row[i])}
+        extra = {
+            h: _jsonable(row[i]) for i, h in self.extra if i < len(row) and not is_blank(row[i])
+        }
         out["attrs"] = json.dumps(extra, ensure_ascii=False) if extra else None
         return out
 
@@ -237,15 +253,24 @@ class _RowParser:
         except ValueError as exc:
             raise _Rejected("tax_year", value, str(exc)) from exc
         if self.year is not None and year != self.year:
-            raise _Rejected("tax_year", value, f"tax year {self.year + BE_OFFSET} (as given with --year)")
+            raise _Rejected(
+                "tax_year", value, f"tax year {self.year + BE_OFFSET} (as given with --year)"
+            )
         latest = dt.date.today().year + 1  # next year's register may be prepared in advance
         if year > latest:
             expected = f"a tax year no later than {latest + BE_OFFSET} (BE)"
             raise _Rejected("tax_year", value, expected)
         return year
 
-    def _code(self, row: Sequence[Any], field: str, table: dict[str, str],
-              allowed: tuple[str, ...], *, default: str | None) -> str | None:
+    def _code(
+        self,
+        row: Sequence[Any],
+        field: str,
+        table: dict[str, str],
+        allowed: tuple[str, ...],
+        *,
+        default: str | None,
+    ) -> str | None:
         value = self.get(row, field)
         if is_blank(value):
             if default is None:
@@ -254,7 +279,11 @@ class _RowParser:
         text = str(value).strip()
         canonical = table.get(text, text.lower())
         if canonical not in allowed:
-            raise _Rejected(field, value, f"one of {', '.join(allowed)} (or map it in [register.values.{field}])")
+            raise _Rejected(
+                field,
+                value,
+                f"one of {', '.join(allowed)} (or map it in [register.values.{field}])",
+            )
         return canonical
 
     def _area(self, row: Sequence[Any]) -> float | None:
@@ -285,8 +314,9 @@ class _RowParser:
         return number
 
 
-def _nothing_loaded(source: str, headers: Sequence[str], n_read: int,
-                    rejects: Sequence[Reject]) -> str:
+def _nothing_loaded(
+    source: str, headers: Sequence[str], n_read: int, rejects: Sequence[Reject]
+) -> str:
     """Return the one line for a register with no loadable row (nothing is changed)."""
     import openpyxl.utils
 
@@ -295,8 +325,10 @@ def _nothing_loaded(source: str, headers: Sequence[str], n_read: int,
     last = max((i for i, h in enumerate(headers) if h), default=-1)
     blank = [openpyxl.utils.get_column_letter(i + 1) for i in range(last) if not headers[i]]
     if blank:
-        msg += (f"; header row 1 has empty cells in column(s) {', '.join(blank)}: merged header "
-                "cells? give each column its own header in row 1")
+        msg += (
+            f"; header row 1 has empty cells in column(s) {', '.join(blank)}: merged header "
+            "cells? give each column its own header in row 1"
+        )
     return msg + "; nothing was changed"
 
 
@@ -383,15 +415,16 @@ def load_register(
         raise InputError(msg) from None
     headers = ["" if h is None else " ".join(str(h).split()) for h in header_row]
     columns = resolve_columns("register", headers, mapping=parsed, source=source)
+    shown_headers = ", ".join(h for h in headers if h)
     if "parcel_code" not in columns.values():
         msg = (
-            f"{source}: no column for parcel_code (its columns: {', '.join(h for h in headers if h)}); "
-            "name it in the mapping file: [register.columns] parcel_code = \"COLUMN\""
+            f"{source}: no column for parcel_code (its columns: {shown_headers}); "
+            'name it in the mapping file: [register.columns] parcel_code = "COLUMN"'
         )
         raise MappingError(msg)
     if "tax_year" not in columns.values() and ce_year is None:
         msg = (
-            f"{source}: no column for tax_year (its columns: {', '.join(h for h in headers if h)}); "
+            f"{source}: no column for tax_year (its columns: {shown_headers}); "
             "pass --year or name it in [register.columns] of the mapping file"
         )
         raise MappingError(msg)
@@ -407,16 +440,31 @@ def load_register(
         try:
             values = parser.parse(row)
         except _Rejected as bad:
-            shown = (mask_id(bad.value) if bad.field == "owner_id"
-                     else None if is_blank(bad.value) else str(bad.value))
-            rejects.append(Reject(row_no=row_no, feature_id=None, field=bad.field, value=shown,
-                                  reason=f"expected {bad.expected}"))
+            shown = (
+                mask_id(bad.value)
+                if bad.field == "owner_id"
+                else None
+                if is_blank(bad.value)
+                else str(bad.value)
+            )
+            rejects.append(
+                Reject(
+                    row_no=row_no,
+                    feature_id=None,
+                    field=bad.field,
+                    value=shown,
+                    reason=f"expected {bad.expected}",
+                )
+            )
             continue
         values["source_row"] = row_no
         loaded.append(values)
 
     if strict and rejects:
-        msg = f"{rejects[0].describe(source)} ({len(rejects)} rejected in all; --strict: nothing was loaded)"
+        msg = (
+            f"{rejects[0].describe(source)} ({len(rejects)} rejected in all; "
+            "--strict: nothing was loaded)"
+        )
         raise InputError(msg)
     if not loaded:
         raise InputError(_nothing_loaded(source, headers, n_read, rejects))
@@ -424,21 +472,40 @@ def load_register(
     with engine.begin() as conn:
         t = open_tables(conn)
         run_id = start_run(
-            conn, t, lgu_code=settings.lgu_code, kind="register", source=source, layer=sheet,
+            conn,
+            t,
+            lgu_code=settings.lgu_code,
+            kind="register",
+            source=source,
+            layer=sheet,
             source_hash=content_hash(source),
-            options={"sheet": sheet, "year": ce_year, "strict": strict, "tax_years": years,
-                     "mapping": None if parsed is None or parsed.path is None else str(parsed.path)},
+            options={
+                "sheet": sheet,
+                "year": ce_year,
+                "strict": strict,
+                "tax_years": years,
+                "mapping": None if parsed is None or parsed.path is None else str(parsed.path),
+            },
         )
         if years:
-            conn.execute(t.register.delete().where(
-                (t.register.c.lgu_code == settings.lgu_code) & t.register.c.tax_year.in_(years)
-            ))
+            conn.execute(
+                t.register.delete().where(
+                    (t.register.c.lgu_code == settings.lgu_code) & t.register.c.tax_year.in_(years)
+                )
+            )
         names = ["lgu_code", "run_id", *(loaded[0].keys() if loaded else ())]
-        copy_rows(conn, t.register, names,
-                  ((settings.lgu_code, run_id, *r.values()) for r in loaded))
+        copy_rows(
+            conn, t.register, names, ((settings.lgu_code, run_id, *r.values()) for r in loaded)
+        )
         report = LoadReport(
-            run_id=run_id, kind="register", source=source, n_read=n_read, n_loaded=len(loaded),
-            n_repaired=0, n_rejected=len(rejects), duration_s=time.perf_counter() - started,
+            run_id=run_id,
+            kind="register",
+            source=source,
+            n_read=n_read,
+            n_loaded=len(loaded),
+            n_repaired=0,
+            n_rejected=len(rejects),
+            duration_s=time.perf_counter() - started,
             rejects=tuple(rejects),
         )
         finish_run(conn, t, report, lgu_code=settings.lgu_code, rejects=rejects)

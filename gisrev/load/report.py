@@ -1,4 +1,4 @@
-"""What a load did: its counts, warnings and rejected rows, recorded in ``load_runs`` and ``rejects``."""
+"""What a load did: counts, warnings and rejected rows, kept in ``load_runs`` and ``rejects``."""
 
 from __future__ import annotations
 
@@ -72,7 +72,7 @@ class LoadReport:
     rejects: tuple[Reject, ...] = ()
 
     def summary(self) -> str:
-        """A one-paragraph account for the command line (owner IDs never appear)."""
+        """Return a one-paragraph account for the command line (owner IDs never appear)."""
         name = Path(self.source).name
         text = (
             f"Loaded {self.n_loaded:,} {self.kind} from {name} in {self.duration_s:.1f} s "
@@ -83,7 +83,11 @@ class LoadReport:
             text += f" Reprojected from {self.source_crs} with: {self.operation}."
         if self.rejects:
             shown = "; ".join(r.describe(name) for r in self.rejects[:SHOWN_REJECTS])
-            more = f" and {self.n_rejected - SHOWN_REJECTS:,} more" if self.n_rejected > SHOWN_REJECTS else ""
+            more = (
+                f" and {self.n_rejected - SHOWN_REJECTS:,} more"
+                if self.n_rejected > SHOWN_REJECTS
+                else ""
+            )
             text += (
                 f" Rejected: {shown}{more}. All rejects: "
                 f"SELECT * FROM rejects WHERE run_id = {self.run_id}."
@@ -100,8 +104,11 @@ def content_hash(path: str | os.PathLike[str]) -> str:
     if p.is_dir():
         files = sorted(f for f in p.rglob("*") if f.is_file())
     elif p.suffix.lower() == ".shp":
-        files = sorted(f for f in p.parent.glob(p.stem + ".*") if f.is_file()
-                       and f.suffix.lower() in {".shp", ".shx", ".dbf", ".prj", ".cpg"})
+        files = sorted(
+            f
+            for f in p.parent.glob(p.stem + ".*")
+            if f.is_file() and f.suffix.lower() in {".shp", ".shx", ".dbf", ".prj", ".cpg"}
+        )
     else:
         files = [p]
     digest = hashlib.sha256()
@@ -112,25 +119,49 @@ def content_hash(path: str | os.PathLike[str]) -> str:
     return digest.hexdigest()
 
 
-def start_run(conn: Connection, t: Tables, *, lgu_code: str, kind: str, source: str,
-              layer: str | None, source_hash: str, options: dict[str, Any]) -> int:
+def start_run(
+    conn: Connection,
+    t: Tables,
+    *,
+    lgu_code: str,
+    kind: str,
+    source: str,
+    layer: str | None,
+    source_hash: str,
+    options: dict[str, Any],
+) -> int:
     """Insert the ``load_runs`` row of a load and return its id."""
-    return int(conn.execute(
-        t.load_runs.insert().values(
-            lgu_code=lgu_code, kind=kind, source=source, layer=layer,
-            source_hash=source_hash, options=options,
-        ).returning(t.load_runs.c.id)
-    ).scalar_one())
+    return int(
+        conn.execute(
+            t.load_runs.insert()
+            .values(
+                lgu_code=lgu_code,
+                kind=kind,
+                source=source,
+                layer=layer,
+                source_hash=source_hash,
+                options=options,
+            )
+            .returning(t.load_runs.c.id)
+        ).scalar_one()
+    )
 
 
-def finish_run(conn: Connection, t: Tables, report: LoadReport, *, lgu_code: str,
-               rejects: Sequence[Reject]) -> None:
+def finish_run(
+    conn: Connection, t: Tables, report: LoadReport, *, lgu_code: str, rejects: Sequence[Reject]
+) -> None:
     """Record a load's counts, warnings and rejects."""
     conn.execute(
-        t.load_runs.update().where(t.load_runs.c.id == report.run_id).values(
-            duration_s=report.duration_s, n_read=report.n_read, n_loaded=report.n_loaded,
-            n_repaired=report.n_repaired, n_rejected=report.n_rejected,
-            source_crs=report.source_crs, operation=report.operation,
+        t.load_runs.update()
+        .where(t.load_runs.c.id == report.run_id)
+        .values(
+            duration_s=report.duration_s,
+            n_read=report.n_read,
+            n_loaded=report.n_loaded,
+            n_repaired=report.n_repaired,
+            n_rejected=report.n_rejected,
+            source_crs=report.source_crs,
+            operation=report.operation,
             warnings=list(report.warnings),
         )
     )
@@ -138,10 +169,17 @@ def finish_run(conn: Connection, t: Tables, report: LoadReport, *, lgu_code: str
         conn.execute(
             sa.insert(t.rejects),
             [
-                {"run_id": report.run_id, "lgu_code": lgu_code, "kind": report.kind,
-                 "source": report.source, "row_no": r.row_no,
-                 "feature_id": None if r.feature_id is None else str(r.feature_id),
-                 "field": r.field, "value": r.value, "reason": r.reason}
+                {
+                    "run_id": report.run_id,
+                    "lgu_code": lgu_code,
+                    "kind": report.kind,
+                    "source": report.source,
+                    "row_no": r.row_no,
+                    "feature_id": None if r.feature_id is None else str(r.feature_id),
+                    "field": r.field,
+                    "value": r.value,
+                    "reason": r.reason,
+                }
                 for r in rejects
             ],
         )

@@ -46,8 +46,18 @@ CATEGORIES: dict[tuple[str, str], tuple[str, ...]] = {
     ("buildings", "structure"): ("masonry", "half", "wood"),
 }
 _REQUIRED = {"parcels": ("parcel_code",), "buildings": (), "zones": ("price_per_sqwah",)}
-_TEXT = {"parcel_code", "deed_no", "deed_type", "building_code", "building_type", "zone_code",
-         "zone_name", "observed_use", "use", "structure"}
+_TEXT = {
+    "parcel_code",
+    "deed_no",
+    "deed_type",
+    "building_code",
+    "building_type",
+    "zone_code",
+    "zone_name",
+    "observed_use",
+    "use",
+    "structure",
+}
 _DIGIT_TEXT = {"deed_no", "building_type", "zone_code"}
 _DEFER_INDEXES_FROM = 20_000  # features; below this, updating indexes in place is as quick
 _FAR_M = 10_000.0  # a layer further than this from the others is probably in the wrong CRS
@@ -179,7 +189,7 @@ _MULTI_EWKB = struct.Struct("<BII")
 
 
 def _multipolygon_ewkb(geoms: np.ndarray, srid: int) -> list[bytes]:
-    """EWKB MultiPolygons carrying ``srid``; a Polygon is wrapped without copying its coordinates."""
+    """Return EWKB MultiPolygons carrying ``srid``; Polygons are wrapped, not rebuilt."""
     wkb = shapely.to_wkb(geoms, byte_order=1, output_dimension=2)
     polygon = _POLYGON_EWKB.pack(1, 0x20000006, srid, 1)
     multi = _MULTI_EWKB.pack(1, 0x20000006, srid)
@@ -190,11 +200,28 @@ def _multipolygon_ewkb(geoms: np.ndarray, srid: int) -> list[bytes]:
 class _Batcher:
     """Turns Arrow batches into rows for COPY, collecting rejects, repairs and warnings."""
 
-    def __init__(self, *, kind: str, source: str, columns: dict[str, str], mapping: ColumnMapping | None,
-                 transformer: Transformer | None, srid: int, lgu_code: str, run_id: int) -> None:
+    def __init__(
+        self,
+        *,
+        kind: str,
+        source: str,
+        columns: dict[str, str],
+        mapping: ColumnMapping | None,
+        transformer: Transformer | None,
+        srid: int,
+        lgu_code: str,
+        run_id: int,
+    ) -> None:
         self.kind, self.source, self.columns = kind, source, columns
-        self.transformer, self.srid, self.lgu_code, self.run_id = transformer, srid, lgu_code, run_id
-        self.value_maps = {f: value_map(kind, f, mapping=mapping) for (k, f) in CATEGORIES if k == kind}
+        self.transformer, self.srid, self.lgu_code, self.run_id = (
+            transformer,
+            srid,
+            lgu_code,
+            run_id,
+        )
+        self.value_maps = {
+            f: value_map(kind, f, mapping=mapping) for (k, f) in CATEGORIES if k == kind
+        }
         self.rejects: list[Reject] = []
         self.unknown_values: dict[str, dict[str, int]] = {}
         self.seen_codes: dict[str, int] = {}
@@ -203,7 +230,9 @@ class _Batcher:
         self.source_bounds = np.array([np.inf, np.inf, -np.inf, -np.inf])
         self.bounds = np.array([np.inf, np.inf, -np.inf, -np.inf])
 
-    def rows(self, batch: Any, *, fid_column: str, geom_column: str) -> tuple[list[str], Iterator[tuple]]:
+    def rows(
+        self, batch: Any, *, fid_column: str, geom_column: str
+    ) -> tuple[list[str], Iterator[tuple]]:
         """Return (columns, rows) for the features of one batch that load."""
         n = batch.num_rows
         self.n_read += n
@@ -212,8 +241,10 @@ class _Batcher:
         attrs = batch.drop_columns([fid_column, geom_column])
         reason: list[tuple[str | None, str | None, str] | None] = [None] * n
 
-        def reject(mask: np.ndarray, field: str | None, values: Any, why: str) -> None:
-            for i in np.flatnonzero(mask):
+        def reject(where: np.ndarray | int, field: str | None, values: Any, why: str) -> None:
+            """Reject the features at a boolean mask or one index (the first reason stays)."""
+            indices = [where] if isinstance(where, int | np.integer) else np.flatnonzero(where)
+            for i in indices:
                 if reason[i] is None:
                     shown = None if values is None else values[i]
                     reason[i] = (field, None if shown is None else str(shown), why)
@@ -224,16 +255,23 @@ class _Batcher:
         ok = np.array([r is None for r in reason], dtype=bool)
         for i in np.flatnonzero(~ok):
             field, value, why = reason[i]  # type: ignore[misc]
-            self.rejects.append(Reject(row_no=None, feature_id=int(fids[i]), field=field,
-                                       value=value, reason=why))
+            self.rejects.append(
+                Reject(row_no=None, feature_id=int(fids[i]), field=field, value=value, reason=why)
+            )
         keep = np.flatnonzero(ok)
         self.n_loaded += len(keep)
         if not len(keep):
             return [], iter(())
         kept = geoms[keep]
         b = shapely.total_bounds(kept)
-        self.bounds = np.array([min(self.bounds[0], b[0]), min(self.bounds[1], b[1]),
-                                max(self.bounds[2], b[2]), max(self.bounds[3], b[3])])
+        self.bounds = np.array(
+            [
+                min(self.bounds[0], b[0]),
+                min(self.bounds[1], b[1]),
+                max(self.bounds[2], b[2]),
+                max(self.bounds[3], b[3]),
+            ]
+        )
         ewkb = _multipolygon_ewkb(kept, self.srid)
 
         extra = attrs.drop_columns([c for c in self.columns if c in attrs.column_names]).to_pandas()
@@ -253,14 +291,24 @@ class _Batcher:
         geoms = shapely.from_wkb(wkb, on_invalid="ignore")
         missing = pd.isna(wkb)
         reject(missing, "geometry", None, "null geometry; expected a polygon")
-        reject(~missing & shapely.is_missing(geoms), "geometry", None, "unreadable geometry (bad WKB)")
-        reject(shapely.is_empty(geoms) & ~shapely.is_missing(geoms), "geometry", None,
-               "empty geometry; expected a polygon")
+        reject(
+            ~missing & shapely.is_missing(geoms), "geometry", None, "unreadable geometry (bad WKB)"
+        )
+        reject(
+            shapely.is_empty(geoms) & ~shapely.is_missing(geoms),
+            "geometry",
+            None,
+            "empty geometry; expected a polygon",
+        )
         types = shapely.get_type_id(geoms)
-        polygonal = (types == shapely.GeometryType.POLYGON) | (types == shapely.GeometryType.MULTIPOLYGON)
+        polygonal = (types == shapely.GeometryType.POLYGON) | (
+            types == shapely.GeometryType.MULTIPOLYGON
+        )
         bad_type = ~polygonal & (types >= 0) & ~shapely.is_empty(geoms)
         if bad_type.any():
-            type_names = np.array([g.geom_type if g is not None else "" for g in geoms], dtype=object)
+            type_names = np.array(
+                [g.geom_type if g is not None else "" for g in geoms], dtype=object
+            )
             reject(bad_type, "geometry", type_names, "expected a Polygon or MultiPolygon")
         usable = polygonal & ~shapely.is_empty(geoms)
         geoms = np.where(usable, geoms, None)
@@ -269,8 +317,9 @@ class _Batcher:
         b = shapely.total_bounds(geoms[usable]) if usable.any() else None
         if b is not None:
             sb = self.source_bounds
-            self.source_bounds = np.array([min(sb[0], b[0]), min(sb[1], b[1]),
-                                           max(sb[2], b[2]), max(sb[3], b[3])])
+            self.source_bounds = np.array(
+                [min(sb[0], b[0]), min(sb[1], b[1]), max(sb[2], b[2]), max(sb[3], b[3])]
+            )
         if self.transformer is not None and usable.any():
             transform = self.transformer.transform
             geoms[usable] = shapely.transform(
@@ -282,20 +331,22 @@ class _Batcher:
         invalid = usable & ~shapely.is_valid(geoms)
         for i in np.flatnonzero(invalid):
             repaired = shapely.make_valid(geoms[i])
-            polygons = [p for p in shapely.get_parts(repaired)
-                        if p.geom_type in ("Polygon", "MultiPolygon") and not p.is_empty]
+            polygons = [
+                p
+                for p in shapely.get_parts(repaired)
+                if p.geom_type in ("Polygon", "MultiPolygon") and not p.is_empty
+            ]
             if polygons:
                 geoms[i] = shapely.union_all(polygons) if len(polygons) > 1 else polygons[0]
                 self.n_repaired += 1
             else:
                 geoms[i] = None
-                one = np.zeros(len(geoms), dtype=bool)
-                one[i] = True
-                reject(one, "geometry", None, "invalid polygon with no area left after repair")
+                reject(i, "geometry", None, "invalid polygon with no area left after repair")
         return geoms
 
-    def _fields(self, attrs: pa.RecordBatch, fids: np.ndarray,
-                reject: Callable[..., None]) -> dict[str, np.ndarray]:
+    def _fields(
+        self, attrs: pa.RecordBatch, fids: np.ndarray, reject: Callable[..., None]
+    ) -> dict[str, np.ndarray]:
         out: dict[str, np.ndarray] = {}
         for column, field in self.columns.items():
             raw = attrs.column(column)
@@ -324,12 +375,16 @@ class _Batcher:
                     first[i] = seen[code]
                 else:
                     seen[code] = int(fids[i])
-            for i in np.flatnonzero(dup):
-                one = np.zeros(len(codes), dtype=bool)
-                one[i] = True
-                reject(one, "parcel_code", codes,
-                       f"duplicate parcel_code; feature {first[i]} has the same code and was loaded")
-            out["parcel_code_norm"] = _objects(_normalised_codes(attrs.column(self._source_of("parcel_code"))))
+            for j in np.flatnonzero(dup):
+                reject(
+                    j,
+                    "parcel_code",
+                    codes,
+                    f"duplicate parcel_code; feature {first[j]} has the same code and was loaded",
+                )
+            out["parcel_code_norm"] = _objects(
+                _normalised_codes(attrs.column(self._source_of("parcel_code")))
+            )
         return out
 
     def _source_of(self, field: str) -> str:
@@ -339,8 +394,11 @@ class _Batcher:
         table = self.value_maps[field]
         allowed = set(CATEGORIES[(self.kind, field)])
         # Few distinct values: map those, then take by index.
-        encoded = pc.dictionary_encode(values).combine_chunks() if isinstance(
-            values, pa.ChunkedArray) else pc.dictionary_encode(values)
+        encoded = (
+            pc.dictionary_encode(values).combine_chunks()
+            if isinstance(values, pa.ChunkedArray)
+            else pc.dictionary_encode(values)
+        )
         mapped: list[str | None] = []
         counts = self.unknown_values.setdefault(field, {})
         value_counts = {d["values"]: d["counts"] for d in pc.value_counts(values).to_pylist()}
@@ -382,9 +440,7 @@ class _Batcher:
                     number = int(number)
                 out[i] = number
             except ValueError as exc:
-                one = np.zeros(len(raw), dtype=bool)
-                one[i] = True
-                reject(one, field, raw.to_numpy(dtype=object), f"expected {exc}")
+                reject(i, field, raw.to_numpy(dtype=object), f"expected {exc}")
                 out[i] = None
         return out
 
@@ -407,13 +463,14 @@ def _plausibility(crs: CRS, bounds: np.ndarray, source: str) -> list[str]:
     if crs.is_projected and looks_like_degrees:
         return [
             f"{source}: coordinates ({xmin:.4f}, {ymin:.4f})–({xmax:.4f}, {ymax:.4f}) look like "
-            f"degrees, but the source declares {label} ({crs.name}); if they are longitude/latitude, "
-            "load again with --crs 4326"
+            f"degrees, but the source declares {label} ({crs.name}); if they are "
+            "longitude/latitude, load again with --crs 4326"
         ]
     if crs.is_geographic and not looks_like_degrees:
         return [
-            f"{source}: coordinates up to ({xmax:.0f}, {ymax:.0f}) cannot be degrees, but the source "
-            f"declares {label} ({crs.name}); declare the projected CRS with --crs, e.g. --crs 24047"
+            f"{source}: coordinates up to ({xmax:.0f}, {ymax:.0f}) cannot be degrees, but the "
+            f"source declares {label} ({crs.name}); declare the projected CRS with --crs, "
+            "e.g. --crs 24047"
         ]
     area = crs.area_of_use
     if area is None:
@@ -424,9 +481,8 @@ def _plausibility(crs: CRS, bounds: np.ndarray, source: str) -> list[str]:
     except Exception:  # outside the projection's domain: certainly implausible
         lon, lat = [math.inf], [math.inf]
     margin = 1.0  # degrees; UTM data a little outside its zone is normal
-    inside = (
-        all(area.west - margin <= x <= area.east + margin for x in lon)
-        and all(area.south - margin <= y <= area.north + margin for y in lat)
+    inside = all(area.west - margin <= x <= area.east + margin for x in lon) and all(
+        area.south - margin <= y <= area.north + margin for y in lat
     )
     if inside:
         return []
@@ -436,23 +492,31 @@ def _plausibility(crs: CRS, bounds: np.ndarray, source: str) -> list[str]:
     ]
 
 
-def _far_from_other_layers(conn: sa.Connection, t: Tables, kind: str, lgu_code: str,
-                           bounds: np.ndarray, source: str) -> list[str]:
+def _far_from_other_layers(
+    conn: sa.Connection, t: Tables, kind: str, lgu_code: str, bounds: np.ndarray, source: str
+) -> list[str]:
     """Warn when the new layer lies far from the layers of this municipality already loaded."""
     if not np.isfinite(bounds).all():
         return []
     quote = conn.dialect.identifier_preparer.quote
     union = " UNION ALL ".join(
         f"SELECT geom FROM {quote(getattr(t, k).name)} WHERE lgu_code = :lgu"
-        for k in VECTOR_KINDS if k != kind
+        for k in VECTOR_KINDS
+        if k != kind
     )
     distance = conn.execute(
         sa.text(
             f"SELECT ST_Distance(ST_SetSRID(ST_Extent(geom)::geometry, :srid), "
             f"ST_MakeEnvelope(:xmin, :ymin, :xmax, :ymax, :srid)) FROM ({union}) AS other"
         ),
-        {"lgu": lgu_code, "srid": t.srid, "xmin": float(bounds[0]), "ymin": float(bounds[1]),
-         "xmax": float(bounds[2]), "ymax": float(bounds[3])},
+        {
+            "lgu": lgu_code,
+            "srid": t.srid,
+            "xmin": float(bounds[0]),
+            "ymin": float(bounds[1]),
+            "xmax": float(bounds[2]),
+            "ymax": float(bounds[3]),
+        },
     ).scalar()
     if distance is None or distance <= _FAR_M:
         return []
@@ -482,7 +546,10 @@ def _open_layer(path: str, layer: str | None) -> str | int | None:
     try:
         layers = pyogrio.list_layers(path)
     except pyogrio.errors.DataSourceError as exc:
-        msg = f"{path}: not a vector source GDAL can read ({exc}); expected a Shapefile, GeoPackage, GeoJSON, ..."
+        msg = (
+            f"{path}: not a vector source GDAL can read ({exc}); "
+            "expected a Shapefile, GeoPackage, GeoJSON, FlatGeobuf, ..."
+        )
         raise InputError(msg) from exc
     names = [str(name) for name, _ in layers]
     if layer is not None:
@@ -541,7 +608,7 @@ def load_vector(
     batch_size: int = BATCH_SIZE,
     progress: ProgressFactory | None = None,
 ) -> LoadReport:
-    """Load parcels, buildings or zones from an OGR vector source, replacing the municipality's layer.
+    """Load parcels, buildings or zones from an OGR source, replacing the municipality's layer.
 
     Parameters
     ----------
@@ -583,7 +650,9 @@ def load_vector(
     """
     started = time.perf_counter()
     if kind not in VECTOR_KINDS:
-        msg = f"cannot load {kind!r} from a vector source; expected one of {', '.join(VECTOR_KINDS)}"
+        msg = (
+            f"cannot load {kind!r} from a vector source; expected one of {', '.join(VECTOR_KINDS)}"
+        )
         raise InputError(msg)
     source = os.fspath(path)
     if not source.startswith("/vsi") and not Path(source).exists():
@@ -604,41 +673,73 @@ def load_vector(
         if field not in columns.values():
             msg = (
                 f"{source}: no column for {field} (its columns: {', '.join(headers) or 'none'}); "
-                f"name it in the mapping file: [{kind}.columns] {field} = \"COLUMN\""
+                f'name it in the mapping file: [{kind}.columns] {field} = "COLUMN"'
             )
             raise MappingError(msg)
     features = info["features"] if info["features"] >= 0 else None
     source_hash = content_hash(source) if Path(source).exists() else ""
-    options = {"layer": layer, "crs": None if crs is None else str(crs), "encoding": encoding,
-               "mapping": None if parsed is None or parsed.path is None else str(parsed.path),
-               "strict": strict}
+    options = {
+        "layer": layer,
+        "crs": None if crs is None else str(crs),
+        "encoding": encoding,
+        "mapping": None if parsed is None or parsed.path is None else str(parsed.path),
+        "strict": strict,
+    }
 
     with engine.begin() as conn:
         t = open_tables(conn)
         transformer = _transformer(src_crs, t.srid)
         table = getattr(t, kind)
-        run_id = start_run(conn, t, lgu_code=settings.lgu_code, kind=kind, source=source,
-                           layer=layer, source_hash=source_hash, options=options)
+        run_id = start_run(
+            conn,
+            t,
+            lgu_code=settings.lgu_code,
+            kind=kind,
+            source=source,
+            layer=layer,
+            source_hash=source_hash,
+            options=options,
+        )
         # Replace this municipality's layer. When the table holds nothing else, TRUNCATE
         # (instant, and undone by a rollback like everything else) and build the indexes
         # once at the end instead of row by row.
-        alone = not conn.execute(sa.select(sa.exists().where(table.c.lgu_code != settings.lgu_code))).scalar()
+        alone = not conn.execute(
+            sa.select(sa.exists().where(table.c.lgu_code != settings.lgu_code))
+        ).scalar()
         if not (alone and _truncate(conn, table)):
             conn.execute(table.delete().where(table.c.lgu_code == settings.lgu_code))
         bulk = alone and (features is None or features >= _DEFER_INDEXES_FROM)
-        batcher = _Batcher(kind=kind, source=source, columns=columns, mapping=parsed,
-                           transformer=transformer, srid=t.srid, lgu_code=settings.lgu_code,
-                           run_id=run_id)
+        batcher = _Batcher(
+            kind=kind,
+            source=source,
+            columns=columns,
+            mapping=parsed,
+            transformer=transformer,
+            srid=t.srid,
+            lgu_code=settings.lgu_code,
+            run_id=run_id,
+        )
         bar = progress(features) if progress is not None else None
         indexes = deferred_indexes(conn, table) if bulk else contextlib.nullcontext()
         try:
-            with indexes, open_arrow(source, layer=chosen_layer, encoding=encoding, return_fids=True,
-                                     use_pyarrow=True, batch_size=batch_size) as (meta, reader):
+            with (
+                indexes,
+                open_arrow(
+                    source,
+                    layer=chosen_layer,
+                    encoding=encoding,
+                    return_fids=True,
+                    use_pyarrow=True,
+                    batch_size=batch_size,
+                ) as (meta, reader),
+            ):
                 geom_column = meta["geometry_name"] or "wkb_geometry"
                 fid_column = meta["fid_column"] or "OGC_FID"
 
                 def prepare(batch: pa.RecordBatch) -> tuple[int, list[str], Iterator[tuple]]:
-                    names, rows = batcher.rows(batch, fid_column=fid_column, geom_column=geom_column)
+                    names, rows = batcher.rows(
+                        batch, fid_column=fid_column, geom_column=geom_column
+                    )
                     return batch.num_rows, names, rows
 
                 for n, names, rows in _ahead(reader, prepare):
@@ -648,8 +749,8 @@ def load_vector(
                         bar.update(n)
         except UnicodeDecodeError as exc:
             msg = (
-                f"{source}: attribute text is not {encoding or 'the declared encoding'} ({exc.reason}); "
-                "declare the encoding with --encoding, e.g. --encoding cp874"
+                f"{source}: attribute text is not {encoding or 'in the declared encoding'} "
+                f"({exc.reason}); declare the encoding with --encoding, e.g. --encoding cp874"
             )
             raise InputError(msg) from exc
         finally:
@@ -659,21 +760,30 @@ def load_vector(
         warnings = _plausibility(src_crs, batcher.source_bounds, source)
         warnings += _far_from_other_layers(conn, t, kind, settings.lgu_code, batcher.bounds, source)
         for field, counts in batcher.unknown_values.items():
-            shown = ", ".join(f"{v!r} ({c})" for v, c in sorted(counts.items(), key=lambda kv: -kv[1])[:5])
+            shown = ", ".join(
+                f"{v!r} ({c})" for v, c in sorted(counts.items(), key=lambda kv: -kv[1])[:5]
+            )
             warnings.append(
-                f"{source}: {field} values not in {', '.join(CATEGORIES[(kind, field)])} were stored "
-                f"as empty: {shown}; map them in [{kind}.values.{field}] of the mapping file"
+                f"{source}: {field} values not in {', '.join(CATEGORIES[(kind, field)])} were "
+                f"stored as empty: {shown}; map them in [{kind}.values.{field}] of the mapping file"
             )
         if strict and batcher.rejects:
             first = batcher.rejects[0].describe(source)
             msg = f"{first} ({len(batcher.rejects)} rejected in all; --strict: nothing was loaded)"
             raise InputError(msg)
         report = LoadReport(
-            run_id=run_id, kind=kind, source=source, n_read=batcher.n_read,
-            n_loaded=batcher.n_loaded, n_repaired=batcher.n_repaired,
-            n_rejected=len(batcher.rejects), duration_s=time.perf_counter() - started,
-            source_crs=_crs_label(src_crs), operation=batcher.operation,
-            warnings=tuple(warnings), rejects=tuple(batcher.rejects),
+            run_id=run_id,
+            kind=kind,
+            source=source,
+            n_read=batcher.n_read,
+            n_loaded=batcher.n_loaded,
+            n_repaired=batcher.n_repaired,
+            n_rejected=len(batcher.rejects),
+            duration_s=time.perf_counter() - started,
+            source_crs=_crs_label(src_crs),
+            operation=batcher.operation,
+            warnings=tuple(warnings),
+            rejects=tuple(batcher.rejects),
         )
         finish_run(conn, t, report, lgu_code=settings.lgu_code, rejects=batcher.rejects)
     return report
