@@ -580,6 +580,9 @@ def what_if(
         msg = f"what_if(reduction_percent={bad[0]!r}): expected a percentage from 0 up to 100"
         raise InputError(msg)
     actual = _year_reduction(year, regime or load_settings().regime)
+    if actual >= 1:
+        msg = f"what_if: tax year {be_year(year)} waived the whole tax; there is nothing to rescale"
+        raise InputError(msg)
     with _connect(_engine(engine)) as conn:
         lgu = _resolve_lgu(conn, year, lgu)
         df = pd.read_sql(sa.text(

@@ -211,7 +211,10 @@ def _recovered(year: int, *, engine: Engine | Connection, lgu: str,
     """Return what this year recovered from last year's findings, if both were analysed."""
     if year - 1 not in set(by_year["tax_year"]):
         return None
-    return api.revenue_recovered(year - 1, engine=engine, lgu=lgu)
+    try:
+        return api.revenue_recovered(year - 1, engine=engine, lgu=lgu)
+    except InputError:  # findings of a year without a recorded analysis run: nothing to follow
+        return None
 
 
 def _context(year: int, *, engine: Engine | Connection, lgu: str | None,
