@@ -340,3 +340,48 @@ def test_cli_map_without_findings_is_one_line_exit_2(town, gisrev_cli, tmp_path)
     assert result.code == 2
     assert result.err.count("\n") == 1
     assert "no findings for tax year 2560 (2017)" in result.err
+
+
+def _png() -> bytes:
+    """A 1 x 1 grey PNG (a stand-in orthophoto tile)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\x00\x99"))
+        + chunk(b"IEND", b"")
+    )
+
+
+def test_local_tile_folder_draws_offline_without_touching_the_network(town, tmp_path, browser_page):
+    import math
+
+    # Tiles around the town at zoom 19, laid out z/x/y.png as a municipality's orthophoto.
+    lon, lat, n = 100.4985, 13.754, 2**19
+    cx = int((lon + 180) / 360 * n)
+    cy = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+    for x in range(cx - 6, cx + 7):
+        folder = tmp_path / "ortho" / "19" / str(x)
+        folder.mkdir(parents=True)
+        for y in range(cy - 5, cy + 6):
+            (folder / f"{y}.png").write_bytes(_png())
+    report = make_maps(
+        town,
+        tmp_path / "maps",
+        year=YEAR,
+        settings=Settings(lgu_code=LGU),
+        tiles=tmp_path / "ortho",
+    )
+    view = browser_page.open(report.overview, wait_for=READY)
+    view.page.wait_for_function("document.querySelectorAll('.leaflet-tile-loaded').length > 0")
+    assert view.blocked == []  # OpenStreetMap stays off when the town has its own tiles
+    assert view.errors() == []
+    src = view.page.locator(".leaflet-tile-loaded").first.get_attribute("src")
+    assert src.startswith("../ortho/19/")
