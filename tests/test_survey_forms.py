@@ -170,3 +170,15 @@ def test_cli_survey_form(town, tmp_path, gisrev_cli):
     assert result.code == 0, result.err
     assert "Wrote 1 survey form(s) for 3 parcel(s)" in result.out
     assert (tmp_path / "forms" / "all-survey.gpkg").exists()
+
+
+def test_filled_in_csv_form_keeps_a_code_that_looks_like_a_formula(town, tmp_path):
+    [form] = write_survey_forms(town.engine, tmp_path, year=2023, settings=Settings())
+    lines = form.csv.read_text(encoding="utf-8-sig").splitlines()
+    assert lines[1].startswith("'=B-2,")
+    lines[1] = lines[1].replace(",,,,,,,,", ",2023-08-14,Malee,other,1,1,note,,corrected")
+    form.csv.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+    rep = import_survey(town.engine, form.csv, settings=Settings())
+    assert (rep.n_loaded, rep.n_blank, rep.n_rejected) == (1, 2, 0), rep.rejects
+    with town.engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT parcel_code FROM survey_visits")).scalar() == "=B-2"

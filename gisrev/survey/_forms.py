@@ -87,11 +87,9 @@ def form_rows(worklist: pd.DataFrame) -> pd.DataFrame:
 
     Examples
     --------
-    >>> form_rows(pd.DataFrame({"parcel_code": ["A-1"], "flags": ["UNREGISTERED"]})).iloc[0, :3]
-    parcel_code              A-1
-    reason          UNREGISTERED
-    visited_at
-    Name: 0, dtype: object
+    >>> rows = form_rows(pd.DataFrame({"parcel_code": ["A-1"], "flags": ["UNREGISTERED"]}))
+    >>> rows.iloc[0, :3].tolist()
+    ['A-1', 'UNREGISTERED', '']
     """
     reason_col = next((c for c in ("reason_th", "reason_en", "flags") if c in worklist), None)
     out = pd.DataFrame({f: [""] * len(worklist) for f in FIELDS}, dtype=object)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import io
 import json
 import os
 import time
@@ -108,7 +109,7 @@ def _read_csv(path: Path) -> Iterator[_Row]:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = raw.decode("cp874")  # Thai Windows exports
-    reader = csv.reader(text.splitlines())
+    reader = csv.reader(io.StringIO(text, newline=""))  # notes may hold line breaks
     headers = next(reader, None)
     if headers is None:
         msg = f"{path}: the file is empty; expected a header row and one row per visit"

@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 from gisrev.load.normalise import is_blank, parse_number, thai_to_arabic_digits
-from gisrev.survey._fields import choice_code
+from gisrev.survey._fields import FOUND_USES, OUTCOMES, choice_code
 
 _BE_OFFSET = 543
 _BE_THRESHOLD = 2400
@@ -102,8 +102,6 @@ def parse_choice(field: str, value: Any, *, required: bool) -> str | None:
     ValueError
         When the value is not one of the field's choices (or blank when required).
     """
-    from gisrev.survey._fields import FOUND_USES, OUTCOMES
-
     choices = OUTCOMES if field == "outcome" else FOUND_USES
     expected = "one of " + ", ".join(c.code for c in choices)
     if is_blank(value):
@@ -116,10 +114,27 @@ def parse_choice(field: str, value: Any, *, required: bool) -> str | None:
     return code
 
 
+_FORMULA_START = ("=", "+", "-", "@")
+
+
 def clean_text(value: Any) -> str | None:
-    """Trim a free-text value; blank gives None."""
+    """Trim a free-text value; blank gives None.
+
+    The apostrophe gisrev's CSV forms put before text that looks like a formula
+    (``'=B-2``) is removed again.
+
+    Examples
+    --------
+    >>> clean_text("  '=B-2 ")
+    '=B-2'
+    >>> clean_text(12.0)
+    '12'
+    """
     if is_blank(value):
         return None
     if isinstance(value, float) and value == int(value):
         value = int(value)  # a spreadsheet's 12.0 for a typed 12
-    return str(value).strip()
+    text = str(value).strip()
+    if text.startswith("'") and text[1:].startswith(_FORMULA_START):
+        text = text[1:]
+    return text
