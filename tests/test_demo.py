@@ -97,5 +97,5 @@ def test_demo_generates_the_default_town_when_none_is_bundled(
     assert result.code == 0, result.err
     assert "Sample town: generated 1,500 parcels" in result.out
     assert "Loaded 1,500 parcels from parcels.shp" in result.out
-    assert (tmp_path / "demo-output").is_dir()
+    assert (tmp_path / "out" / "demo").is_dir()
     assert _count(clean_db, "SELECT count(*) FROM parcels WHERE lgu_code = :lgu") == 1500

@@ -151,7 +151,7 @@ def run_demo(obj: CliContext, town: Path, out: Path, *, steps: list[Step] | None
 @click.command()
 @click.option("--town", type=click.Path(file_okay=False, exists=True, path_type=Path),
               help="Sample town folder (default: ./data/sample-town, else a generated one).")
-@click.option("--out", default="demo-output", show_default=True,
+@click.option("--out", default="out/demo", show_default=True,
               type=click.Path(file_okay=False, path_type=Path),
               help="Folder for the findings export, maps and report.")
 @click.pass_obj
