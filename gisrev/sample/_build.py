@@ -16,9 +16,10 @@ import pandas as pd
 import shapely
 from pyproj import Transformer
 
-from gisrev.sample import _people
+from gisrev.sample import _names, _people
 from gisrev.sample._town import ZONES, TownMap
-from gisrev.sample._truth import FINDING_CODES, ground_truth, residential_use, tax_of
+from gisrev.sample._truth import FINDING_CODES, evidence, ground_truth, residential_use, tax_of
+from gisrev.tax import get_regime
 
 YEARS_CE = (2023, 2024)  # 2566 and 2567 BE
 SOURCE_CRS = 24047  # Indian 1975 / UTM 47N, as old municipal tax maps are drawn
@@ -218,8 +219,6 @@ def build_town(n_parcels: int, rng: np.random.Generator, town: TownMap) -> Town:
 
 def _plan(parcels: pd.DataFrame, buildings: pd.DataFrame, rng: np.random.Generator) -> dict:
     """Choose which parcels carry which planted problem in 2566, and which get fixed by 2567."""
-    from gisrev.sample._truth import evidence
-
     n = len(parcels)
     year = YEARS_CE[0]
     ev = evidence(parcels, buildings, year)
@@ -312,8 +311,6 @@ def _messy(code: str, kind: int) -> str:
 def _register(parcels: pd.DataFrame, buildings: pd.DataFrame, plan: dict, year: int, *,
               fixed: bool, rng_seed: int) -> pd.DataFrame:
     """Canonical register rows for one year, in file order."""
-    from gisrev.sample._truth import evidence
-
     n = len(parcels)
     ev = evidence(parcels, buildings, year)
     live = ~plan["fixed"] if fixed else np.ones(n, bool)
@@ -401,8 +398,6 @@ def _register(parcels: pd.DataFrame, buildings: pd.DataFrame, plan: dict, year: 
 
 def _orphans(parcels: pd.DataFrame, plan: dict, year: int) -> pd.DataFrame:
     """Register rows whose parcel is not on the map (and whose deed is on no parcel)."""
-    from gisrev.tax import get_regime
-
     k = len(plan["orphan"])
     rng = np.random.default_rng([7, k])
     juristic = np.zeros(k, bool)
@@ -437,8 +432,6 @@ def _survey_and_recovery(parcels: pd.DataFrame, buildings: pd.DataFrame, plan: d
                          truth: dict[int, pd.DataFrame], registers: dict[int, pd.DataFrame],
                          rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Make what surveyors found for 2566 findings, and the revenue 2567 recovered."""
-    from gisrev.sample import _names
-
     y0, y1 = YEARS_CE
     t0 = truth[y0].iloc[: len(parcels)]
     t1 = truth[y1].iloc[: len(parcels)]

@@ -13,6 +13,8 @@ import numpy as np
 import pandas as pd
 
 from gisrev.config import Thresholds
+from gisrev.tax import get_regime
+from gisrev.tax.thai import building_values
 
 # In the order of the finding-code table in DESIGN.md.
 FINDING_CODES = (
@@ -69,8 +71,6 @@ def evidence(parcels: pd.DataFrame, buildings: pd.DataFrame, tax_year: int) -> p
         (None when there is no evidence) and ``shares`` (use category -> floor-area share,
         for ``mixed``).
     """
-    from gisrev.tax.thai import building_values
-
     out = pd.DataFrame(index=parcels.index)
     out["land_value"] = parcels["mapped_sqwah"] * parcels["price"]
     b = buildings
@@ -122,8 +122,6 @@ def tax_of(
     shares: pd.Series,
 ) -> pd.Series:
     """Tax through the engine for rows given as a use *category* plus the residential sub-case."""
-    from gisrev.tax import get_regime
-
     use = category.where(category != "residential", residential)
     parts_list: list[dict[str, float] | None] = [None] * len(category)
     for i in np.flatnonzero((category == "mixed").to_numpy()):
