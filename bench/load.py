@@ -8,7 +8,8 @@ the same run, reads the 100k file with geopandas and writes it with
 
 Runs in a throw-away database created on the server and dropped afterwards.
 
-    .venv/bin/python bench/load.py [--sizes 100000,1000000] [--db URL] [--keep-files DIR]
+    .venv/bin/python bench/load.py [--sizes 100000,1000000] [--repeat 3] [--db URL]
+                                   [--keep-files DIR]
 """
 
 from __future__ import annotations
@@ -91,7 +92,10 @@ def bench_to_postgis_same_table(engine: sa.Engine, path: Path, srid: int) -> tup
     frame["lgu_code"] = "baseline"
     frame["parcel_code_norm"] = frame["parcel_code"].map(normalise_parcel_code)
     frame.to_postgis("parcels", engine, if_exists="append", index=False)
-    return time.perf_counter() - started, len(frame)
+    took = time.perf_counter() - started
+    with engine.begin() as conn:  # leave the table to the fast path, as it found it
+        conn.execute(sa.text("TRUNCATE parcels"))
+    return took, len(frame)
 
 
 def main() -> None:
@@ -101,6 +105,7 @@ def main() -> None:
     parser.add_argument(
         "--keep-files", type=Path, help="generate into this folder and keep the files"
     )
+    parser.add_argument("--repeat", type=int, default=3, help="runs per rival at the smallest size")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
 
@@ -124,23 +129,44 @@ def main() -> None:
             files[n] = generate(folder / f"parcels_{n}.shp", n)
             took = time.perf_counter() - started
             print(f"generated {n:>9,} parcels in {took:5.1f} s -> {files[n].name}")
-        for n in sizes:
-            results[n] = bench_fast(engine, files[n], settings)
-            s, rows = results[n]
-            print(f"gisrev load_vector  {rows:>9,} parcels: {s:6.1f} s  {rows / s:>9,.0f} rows/s")
         base_n = min(sizes)
-        fast_s, fast_rows = results[base_n]
-        for label, bench in (
-            ("to_postgis (new table)", bench_to_postgis),
-            ("to_postgis (same table)", bench_to_postgis_same_table),
-        ):
-            base_s, base_rows = bench(engine, files[base_n], 32647)
+        # The machine is shared: interleave the rivals at the comparison size and keep
+        # each one's best of --repeat runs, so a busy moment does not decide the ratio.
+        rivals = {
+            "gisrev load_vector": lambda: bench_fast(engine, files[base_n], settings),
+            "to_postgis (new table)": lambda: bench_to_postgis(engine, files[base_n], 32647),
+            "to_postgis (same table)": lambda: bench_to_postgis_same_table(
+                engine, files[base_n], 32647
+            ),
+        }
+        best: dict[str, tuple[float, int]] = {}
+        for run in range(args.repeat):
+            for label, bench in rivals.items():
+                s, rows = bench()
+                print(f"  run {run + 1} {label:<24}{rows:>9,} parcels: {s:6.2f} s")
+                if label not in best or s < best[label][0]:
+                    best[label] = (s, rows)
+        fast_s, fast_rows = best["gisrev load_vector"]
+        print(
+            f"gisrev load_vector      {fast_rows:>9,} parcels: {fast_s:6.2f} s"
+            f"  {fast_rows / fast_s:>9,.0f} rows/s (best of {args.repeat})"
+        )
+        for label in ("to_postgis (new table)", "to_postgis (same table)"):
+            base_s, base_rows = best[label]
             ratio = (fast_rows / fast_s) / (base_rows / base_s)
             verdict = "OK" if ratio >= TARGET_RATIO else "BELOW TARGET"
             print(
-                f"{label:<24}{base_rows:>9,} parcels: {base_s:6.1f} s"
+                f"{label:<24}{base_rows:>9,} parcels: {base_s:6.2f} s"
                 f"  {base_rows / base_s:>9,.0f} rows/s"
                 f"  -> gisrev is {ratio:.1f}x (target >= {TARGET_RATIO:.0f}x) {verdict}"
+            )
+        for n in sizes:
+            if n == base_n:
+                continue
+            results[n] = bench_fast(engine, files[n], settings)
+            s, rows = results[n]
+            print(
+                f"gisrev load_vector      {rows:>9,} parcels: {s:6.2f} s  {rows / s:>9,.0f} rows/s"
             )
         if 1_000_000 in results:
             s = results[1_000_000][0]

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import geopandas as gpd
 import pytest
 import shapely
 import sqlalchemy as sa
@@ -334,3 +335,44 @@ def test_cli_prints_a_summary_with_rejects(gisrev_cli, clean_db: Engine, tmp_pat
     assert "rejected 1" in result.out and "null geometry" in result.out
     assert "SELECT * FROM rejects WHERE run_id" in result.out
     assert result.err == ""  # no progress bar when stderr is not a terminal
+
+
+def test_zipped_cp874_shapefile_loads(clean_db: Engine, tmp_path: Path) -> None:
+    import zipfile
+
+    x, y = chiang_mai_xy(24047)
+    write_vector(
+        tmp_path / "tax_map.shp",
+        [{"PCODE": "๑", "NAME": "วัดพระสิงห์"}],
+        [utm_square(x, y)],
+        crs=24047,
+        encoding="cp874",
+        keep_cpg=False,
+    )
+    archive = tmp_path / "tax_map.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for part in tmp_path.glob("tax_map.*"):
+            if part != archive:
+                zf.write(part, part.name)
+    report = load_vector(clean_db, archive, kind="parcels", settings=SETTINGS)
+    assert report.n_loaded == 1
+    (row,) = _rows(clean_db, "SELECT parcel_code_norm, attrs->>'NAME' AS name FROM parcels")
+    assert tuple(row) == ("1", "วัดพระสิงห์")
+
+
+def test_multi_layer_source_needs_a_layer(clean_db: Engine, tmp_path: Path) -> None:
+    x, y = chiang_mai_xy(32647)
+    gpkg = tmp_path / "town.gpkg"
+    frame = gpd.GeoDataFrame({"parcel_code": ["L1"]}, geometry=[utm_square(x, y)], crs=32647)
+    frame.to_file(gpkg, layer="parcels")
+    frame.assign(price_per_sqwah=[900.0]).to_file(gpkg, layer="zones")
+    with pytest.raises(
+        InputError, match=r"town\.gpkg: has 2 layers \(parcels, zones\); choose one with --layer"
+    ):
+        load_vector(clean_db, gpkg, kind="zones", settings=SETTINGS)
+    with pytest.raises(InputError, match=r"no layer 'zone'; the layers are parcels, zones"):
+        load_vector(clean_db, gpkg, kind="zones", settings=SETTINGS, layer="zone")
+    report = load_vector(clean_db, gpkg, kind="zones", settings=SETTINGS, layer="zones")
+    assert report.n_loaded == 1
+    (row,) = _rows(clean_db, "SELECT price_per_sqwah, attrs FROM zones")
+    assert tuple(row) == (900.0, {"parcel_code": "L1"})
