@@ -211,6 +211,11 @@ def build_town(n_parcels: int, rng: np.random.Generator, town: TownMap) -> Town:
         for i, year in enumerate(YEARS_CE)
     }
     truth = {year: ground_truth(parcels, buildings, registers[year], year) for year in YEARS_CE}
+    for year, frame in truth.items():
+        orphans = int((frame["flags"] == "ORPHAN_RECORD").sum())
+        if orphans != len(plan["orphan"]):
+            msg = f"internal error: {orphans} orphan rows in {year}, planted {len(plan['orphan'])}"
+            raise RuntimeError(msg)
     survey, recovered = _survey_and_recovery(parcels, buildings, plan, truth, registers, rng)
     counts = {name: len(v) for name, v in plan.items() if isinstance(v, np.ndarray)}
     return Town(parcels=parcels, buildings=buildings, zones=town.zones, registers=registers,
@@ -407,9 +412,11 @@ def _orphans(parcels: pd.DataFrame, plan: dict, year: int) -> pd.DataFrame:
                           "building_value": 0.0, "owner_type": "individual", "vacant_years": 0})
     tax = get_regime("thai").compute_many(frame).to_numpy()
     deed_base = 10_000 + 7 * len(parcels) + 1_000
+    width = len(str(parcels["parcel_code"].iloc[0]).split("-")[0]) - 2
     return pd.DataFrame(
         {
-            "parcel_code": [f"MH9{i + 1:04d}-01" for i in range(k)],
+            # One digit longer than any parcel's block number: never a parcel on the map.
+            "parcel_code": [f"MH9{i + 1:0{width}d}-01" for i in range(k)],
             "deed_no": [str(deed_base + 7 * i) for i in range(k)],
             "tax_year": year,
             "account_id": [f"AC9{i + 1:06d}" for i in range(k)],
