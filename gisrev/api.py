@@ -77,6 +77,11 @@ _GROUP_KEYS: Mapping[str, str] = {
 }
 
 
+def _sum(column: str) -> str:
+    """Return SQL summing a money column exactly (as numeric), rounded to satang."""
+    return f"CAST(round(coalesce(sum(CAST({column} AS numeric)), 0), 2) AS float8)"
+
+
 def ce_year(year: int) -> int:
     """Return a tax year in CE, accepting BE (any year above 2400).
 
@@ -300,17 +305,17 @@ def summary(
             " (SELECT count(*) FROM parcels WHERE lgu_code = :lgu) AS parcels,"
             " (SELECT count(*) FROM register WHERE lgu_code = :lgu AND tax_year = :year)"
             "   AS register_accounts,"
-            " (SELECT coalesce(sum(tax_assessed), 0) FROM register"
+            f" (SELECT {_sum('tax_assessed')} FROM register"
             "   WHERE lgu_code = :lgu AND tax_year = :year) AS register_assessed,"
-            " (SELECT coalesce(sum(tax_paid), 0) FROM register"
+            f" (SELECT {_sum('tax_paid')} FROM register"
             "   WHERE lgu_code = :lgu AND tax_year = :year) AS register_paid,"
             " count(f.*) AS findings,"
             " count(f.parcel_id) AS flagged_parcels,"
             " count(*) FILTER (WHERE f.id IS NOT NULL AND f.parcel_id IS NULL) AS orphan_records,"
-            " coalesce(sum(f.expected_tax), 0) AS expected_tax,"
-            " coalesce(sum(f.tax_assessed), 0) AS tax_assessed,"
-            " coalesce(sum(f.tax_paid), 0) AS tax_paid,"
-            " coalesce(sum(f.gap), 0) AS gap"
+            f" {_sum('f.expected_tax')} AS expected_tax,"
+            f" {_sum('f.tax_assessed')} AS tax_assessed,"
+            f" {_sum('f.tax_paid')} AS tax_paid,"
+            f" {_sum('f.gap')} AS gap"
             " FROM (SELECT 1) AS one"
             " LEFT JOIN findings f ON f.lgu_code = :lgu AND f.tax_year = :year"
         ), params).mappings().one())
@@ -345,15 +350,15 @@ def _gap_by(conn: Connection, year: int, lgu: str, by: str) -> pd.DataFrame:
     params = {"lgu": lgu, "year": year}
     if by == "flag":
         return _order_flags(pd.read_sql(sa.text(
-            "SELECT flag, count(*) AS findings, coalesce(sum(f.gap), 0) AS gap "
+            f"SELECT flag, count(*) AS findings, {_sum('f.gap')} AS gap "
             "FROM findings f CROSS JOIN LATERAL unnest(f.flags) AS flag "
             "WHERE f.lgu_code = :lgu AND f.tax_year = :year GROUP BY flag"
         ), conn, params=params))
     key = _GROUP_KEYS[by]
     sums = (
-        "count(*) AS findings, coalesce(sum(f.expected_tax), 0) AS expected_tax,"
-        " coalesce(sum(f.tax_assessed), 0) AS tax_assessed,"
-        " coalesce(sum(f.tax_paid), 0) AS tax_paid, coalesce(sum(f.gap), 0) AS gap"
+        f"count(*) AS findings, {_sum('f.expected_tax')} AS expected_tax,"
+        f" {_sum('f.tax_assessed')} AS tax_assessed,"
+        f" {_sum('f.tax_paid')} AS tax_paid, {_sum('f.gap')} AS gap"
     )
     if by == "zone":
         sql = (
@@ -455,7 +460,7 @@ def zone_gaps(
             " coalesce(g.findings, 0) AS findings, coalesce(g.gap, 0) AS gap,"
             " ST_AsBinary(z.geom) AS geometry "
             "FROM zones z LEFT JOIN (SELECT zone_code, count(*) AS findings,"
-            "  coalesce(sum(gap), 0) AS gap FROM findings"
+            f"  {_sum('gap')} AS gap FROM findings"
             "  WHERE lgu_code = :lgu AND tax_year = :year GROUP BY zone_code) g"
             " ON g.zone_code = z.zone_code "
             "WHERE z.lgu_code = :lgu ORDER BY z.zone_code, z.id"
@@ -502,11 +507,11 @@ def gap_by_year(
             "  UNION SELECT DISTINCT tax_year FROM analysis_runs WHERE lgu_code = :lgu),"
             " f AS (SELECT tax_year, count(*) AS findings,"
             "  count(*) FILTER (WHERE 'UNREGISTERED' = ANY(flags)) AS unregistered,"
-            "  coalesce(sum(expected_tax), 0) AS expected_tax,"
-            "  coalesce(sum(tax_paid), 0) AS tax_paid, coalesce(sum(gap), 0) AS gap"
+            f"  {_sum('expected_tax')} AS expected_tax,"
+            f"  {_sum('tax_paid')} AS tax_paid, {_sum('gap')} AS gap"
             "  FROM findings WHERE lgu_code = :lgu GROUP BY tax_year),"
-            " r AS (SELECT tax_year, coalesce(sum(tax_assessed), 0) AS register_assessed,"
-            "  coalesce(sum(tax_paid), 0) AS register_paid"
+            f" r AS (SELECT tax_year, {_sum('tax_assessed')} AS register_assessed,"
+            f"  {_sum('tax_paid')} AS register_paid"
             "  FROM register WHERE lgu_code = :lgu GROUP BY tax_year) "
             "SELECT y.tax_year, coalesce(f.findings, 0) AS findings,"
             " coalesce(f.unregistered, 0) AS unregistered,"
@@ -602,6 +607,7 @@ def what_if(
             "GROUP BY s.pct ORDER BY s.pct"
         ), conn, params={"lgu": lgu, "year": year, "pcts": pcts, "actual": actual})
     df["gap_change"] = df["gap"] - df.pop("base_gap")
+    df[["expected_tax", "gap", "gap_change"]] = df[["expected_tax", "gap", "gap_change"]].round(2)
     df["actual_reduction_percent"] = round(actual * 100, 2)
     return df
 
