@@ -40,6 +40,12 @@ def normalise_code(code: str) -> str:
     return _CODE_DROP.sub("", str(code).translate(_THAI_DIGITS).strip().upper())
 
 
+def normalise_codes(codes: pd.Series) -> pd.Series:
+    """Vectorised :func:`normalise_code`."""
+    text = codes.astype(str).str.translate(_THAI_DIGITS).str.strip().str.upper()
+    return text.str.replace(_CODE_DROP.pattern, "", regex=True)
+
+
 def residential_use(exemption: pd.Series) -> pd.Series:
     """Return the residential sub-case a register row claims through its exemption (baht)."""
     ex = exemption.fillna(0.0).to_numpy()
@@ -124,9 +130,11 @@ def tax_of(
     """Tax through the engine for rows given as a use *category* plus the residential sub-case."""
     use = category.where(category != "residential", residential)
     parts_list: list[dict[str, float] | None] = [None] * len(category)
+    subs, share_dicts = residential.to_numpy(), shares.to_numpy()
     for i in np.flatnonzero((category == "mixed").to_numpy()):
-        sub = residential.iloc[i]
-        parts_list[i] = {(sub if k == "residential" else k): v for k, v in shares.iloc[i].items()}
+        parts_list[i] = {
+            (subs[i] if k == "residential" else k): v for k, v in share_dicts[i].items()
+        }
     parts = pd.Series(parts_list, index=category.index, dtype=object)
     frame = pd.DataFrame(
         {
@@ -184,13 +192,13 @@ def ground_truth(
 
     # Matching: exact code, else normalised code, else a deed number that is unique on the map.
     by_code = pd.Series(parcels.index, index=parcels["parcel_code"])
-    by_norm = pd.Series(parcels.index, index=parcels["parcel_code"].map(normalise_code))
+    by_norm = pd.Series(parcels.index, index=normalise_codes(parcels["parcel_code"]))
     deeds = parcels["deed_no"].dropna()
     deeds = deeds[~deeds.duplicated(keep=False)]
     by_deed = pd.Series(deeds.index, index=deeds.to_numpy())
     reg = register.reset_index(drop=True)
     match = reg["parcel_code"].map(by_code)
-    match = match.fillna(reg["parcel_code"].map(normalise_code).map(by_norm))
+    match = match.fillna(normalise_codes(reg["parcel_code"]).map(by_norm))
     match = match.fillna(reg["deed_no"].map(by_deed))
     reg["parcel"] = match
 

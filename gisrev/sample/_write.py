@@ -75,8 +75,9 @@ def _land_use(town: Town) -> np.ndarray:
     """Return LANDUSE: what the buildings show, else what was observed."""
     ev = evidence(town.parcels, town.buildings, YEARS_CE[0])
     use = ev["category"].to_numpy().astype(object)
-    by_parcel = town.buildings.groupby("parcel")["use"]
-    only = by_parcel.first().where(by_parcel.nunique() == 1, "mixed")
+    b = town.buildings  # sorted by parcel
+    first = b.drop_duplicates("parcel").set_index("parcel")["use"]
+    only = first.where(b.groupby("parcel")["use"].nunique() == 1, "mixed")
     use[only.index.to_numpy()] = only.to_numpy()
     return np.array([_LANDUSE_TH[u] for u in use], dtype=object)
 
