@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Connection, Engine
 
 from gisrev.config import Settings
+from gisrev.db.copy import copy_rows
 from gisrev.db.engine import transaction
 from gisrev.db.schema import open_tables
 from gisrev.errors import InputError, where
@@ -212,6 +212,37 @@ def _content_key(lgu_code: str, visit: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(content, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
+_VISIT_COLUMNS: tuple[str, ...] = (
+    "lgu_code", "parcel_code", "parcel_code_norm", "visited_at", "surveyor", "found_use",
+    "buildings_count", "floors", "notes", "photo", "outcome", "lon", "lat", "content_key",
+    "source", "source_row", "run_id",
+)
+
+
+def _store_visits(conn: Connection, table: sa.Table, visits: list[dict[str, Any]], *,
+                  run_id: int) -> int:
+    """Store the visits not stored yet and return how many were new.
+
+    The visits are COPYed into a temporary table, then inserted in file order with
+    ``ON CONFLICT DO NOTHING`` on the content key, so a known visit is skipped.
+    """
+    staging = sa.Table("_survey_in", sa.MetaData(),
+                       *(sa.Column(c, table.c[c].type) for c in _VISIT_COLUMNS))
+    cols = ", ".join(_VISIT_COLUMNS)
+    conn.execute(sa.text(
+        f"CREATE TEMP TABLE _survey_in ON COMMIT DROP AS SELECT {cols} FROM survey_visits"
+        " WITH NO DATA"
+    ))
+    copy_rows(conn, staging, _VISIT_COLUMNS,
+              ([{**v, "run_id": run_id}.get(c) for c in _VISIT_COLUMNS] for v in visits))
+    inserted = conn.execute(sa.text(
+        f"INSERT INTO survey_visits ({cols}) SELECT {cols} FROM _survey_in ORDER BY source_row"
+        " ON CONFLICT ON CONSTRAINT survey_visits_content_uq DO NOTHING"
+    ))
+    conn.execute(sa.text("DROP TABLE _survey_in"))
+    return inserted.rowcount
+
+
 def _known_codes(conn: Connection, lgu_code: str, norms: set[str]) -> dict[str, str]:
     """Map each normalised code the municipality knows (map first, then register) to its code."""
     sql = sa.text(
@@ -330,13 +361,7 @@ def import_survey(
                            source_hash=content_hash(file), options={"strict": strict})
         n_loaded = 0
         if visits:
-            stmt = (
-                pg_insert(t.survey_visits)
-                .on_conflict_do_nothing(constraint="survey_visits_content_uq")
-                .returning(t.survey_visits.c.id)
-            )
-            # RETURNING yields only rows actually inserted: known visits are skipped.
-            n_loaded = len(conn.execute(stmt, [{**v, "run_id": run_id} for v in visits]).all())
+            n_loaded = _store_visits(conn, t.survey_visits, visits, run_id=run_id)
         n_already = len(visits) - n_loaded
         warnings = []
         if n_already:
