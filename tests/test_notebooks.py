@@ -128,3 +128,32 @@ def test_04_survey_progress_shows_each_year_and_the_revenue_recovered(town, data
     total = gisrev.revenue_recovered(2566, engine=engine).attrs["total"]
     assert total > 0
     assert f"recovered: {total:,.2f} baht" in text_output(cell_after(nb, "recovered = "))
+
+
+def test_report_on_the_sample_town_equals_its_export(town, gisrev_cli, tmp_path):
+    config = str(town / "gisrev.toml")
+    exported = gisrev_cli("--config", config, "export", "findings", "--year", "2566",
+                          "--out", tmp_path / "f.csv")
+    assert exported.code == 0, exported.err
+    made = gisrev_cli("--config", config, "report", "--year", "2566", "--out", tmp_path / "r.xlsx")
+    assert made.code == 0, made.err
+    import openpyxl
+    import pandas as pd
+
+    csv = pd.read_csv(tmp_path / "f.csv", dtype={"parcel_code": str})
+    wb = openpyxl.load_workbook(tmp_path / "r.xlsx")
+    summary = {r[1]: r[2] for r in wb["Summary"].iter_rows(min_row=2, values_only=True)}
+    assert summary["Findings"] == len(csv)
+    assert summary["Revenue gap (baht)"] == pytest.approx(csv["gap"].sum(), abs=0.01)
+    assert summary["Expected tax, findings (baht)"] == pytest.approx(
+        csv["expected_tax"].sum(), abs=0.01)
+    codes = csv["flags"].str.split(";")
+    by_flag = {r[0]: (r[3], r[4]) for r in wb["By finding code"].iter_rows(min_row=2,
+                                                                            values_only=True)}
+    for code, (n, gap) in by_flag.items():
+        mine = codes.map(lambda f, c=code: c in f)
+        assert n == mine.sum(), code
+        assert gap == pytest.approx(csv.loc[mine, "gap"].sum(), abs=0.01), code
+    top = list(wb["Top 20 parcels"].values)[1:]
+    drawn = csv[csv["lon"].notna()].sort_values("gap", ascending=False)
+    assert [r[9] for r in top] == pytest.approx(drawn["gap"].head(20).tolist(), abs=0.01)
