@@ -228,7 +228,7 @@ def _store_visits(conn: Connection, table: sa.Table, visits: list[dict[str, Any]
     """
     staging = sa.Table("_survey_in", sa.MetaData(),
                        *(sa.Column(c, table.c[c].type) for c in _VISIT_COLUMNS))
-    cols = ", ".join(_VISIT_COLUMNS)
+    cols = ", ".join(_VISIT_COLUMNS)  # constant column names, never input
     conn.execute(sa.text(
         f"CREATE TEMP TABLE _survey_in ON COMMIT DROP AS SELECT {cols} FROM survey_visits"
         " WITH NO DATA"
