@@ -8,6 +8,7 @@ Each command group lives in its own module and is imported only when used, so
 from __future__ import annotations
 
 import importlib
+import logging
 import sys
 import traceback
 from typing import Any
@@ -68,6 +69,8 @@ def cli(ctx: click.Context, database_url: str | None, config_path: str | None,
 def main(argv: list[str] | None = None) -> Any:
     """Run the CLI; GisrevError becomes one line on stderr and exit status 2."""
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    if not debug:
+        _quiet_driver_logs()
     try:
         return cli.main(args=argv, prog_name="gisrev", standalone_mode=False)
     except click.exceptions.Exit as exc:
@@ -87,6 +90,9 @@ def main(argv: list[str] | None = None) -> Any:
         click.echo(f"gisrev: error: {exc}", err=True)
         sys.exit(2)
     except Exception as exc:
+        if _interrupted(exc):  # Ctrl-C in a COPY surfaces as the failed rollback after it
+            click.echo("gisrev: interrupted; nothing was written", err=True)
+            sys.exit(130)
         message = _database_failure(exc)
         if message is None:
             raise
@@ -94,6 +100,30 @@ def main(argv: list[str] | None = None) -> Any:
             traceback.print_exc()
         click.echo(f"gisrev: error: {message}", err=True)
         sys.exit(2)
+
+
+def _quiet_driver_logs() -> None:
+    """Keep the pool's and driver's own error logs (with tracebacks) off the terminal.
+
+    After a failure mid-command the pool logs its failed reset with a traceback;
+    the one line main() prints already says what happened (``--debug`` shows all).
+    """
+    for name in ("sqlalchemy.pool", "psycopg"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(h, logging.NullHandler) for h in logger.handlers):
+            logger.addHandler(logging.NullHandler())
+
+
+def _interrupted(exc: BaseException) -> bool:
+    """Return True when a KeyboardInterrupt is anywhere in the exception's chain."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, KeyboardInterrupt):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
 
 
 def _database_failure(exc: Exception) -> str | None:
