@@ -376,3 +376,26 @@ def test_multi_layer_source_needs_a_layer(clean_db: Engine, tmp_path: Path) -> N
     assert report.n_loaded == 1
     (row,) = _rows(clean_db, "SELECT price_per_sqwah, attrs FROM zones")
     assert tuple(row) == (900.0, {"parcel_code": "L1"})
+
+
+def test_wrong_cpg_is_corrected_and_wrong_encoding_option_is_one_clear_error(
+    clean_db: Engine, tmp_path: Path
+) -> None:
+    x, y = chiang_mai_xy(32647)
+    shp = write_vector(
+        tmp_path / "w.shp",
+        [{"PCODE": "1", "NAME": "สมชาย"}],
+        [utm_square(x, y)],
+        crs=32647,
+        encoding="cp874",
+    )
+    shp.with_suffix(".cpg").write_text("UTF-8")  # what many exports claim for TIS-620 text
+    assert detect_encoding(shp) == "CP874"
+    load_vector(clean_db, shp, kind="parcels", settings=SETTINGS)
+    assert _rows(clean_db, "SELECT attrs->>'NAME' AS name FROM parcels")[0].name == "สมชาย"
+
+    with pytest.raises(
+        InputError, match=r"w\.shp, feature 0, field 'NAME': the text is not utf-8.*--encoding"
+    ):
+        load_vector(clean_db, shp, kind="parcels", settings=SETTINGS, encoding="utf-8")
+    assert _rows(clean_db, "SELECT attrs->>'NAME' AS name FROM parcels")[0].name == "สมชาย"

@@ -7,6 +7,7 @@ all inside one transaction: a load that fails writes nothing.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import math
 import os
@@ -62,6 +63,7 @@ _DIGIT_TEXT = {"deed_no", "building_type", "zone_code"}
 _DEFER_INDEXES_FROM = 20_000  # features; below this, updating indexes in place is as quick
 _FAR_M = 10_000.0  # a layer further than this from the others is probably in the wrong CRS
 _THAI = range(0x0E00, 0x0E80)
+_CP874_NAMES = {"874", "CP874", "WINDOWS-874", "TIS-620", "TIS620", "ISO-8859-11"}
 
 ProgressFactory = Callable[[int | None], Any]
 T = TypeVar("T")
@@ -69,11 +71,12 @@ R = TypeVar("R")
 
 
 def detect_encoding(path: str | os.PathLike[str]) -> str | None:
-    """Guess a shapefile's text encoding: its ``.cpg`` file, else its DBF bytes.
+    """Guess a shapefile's text encoding: its ``.cpg`` file, checked against its DBF bytes.
 
-    A DBF without a ``.cpg`` whose bytes are not UTF-8 but decode as cp874 into Thai
-    text is cp874 (Windows Thai; TIS-620 is its subset). Other sources return None
-    and are read as the driver declares.
+    A DBF whose bytes are not UTF-8 but decode as cp874 into Thai text is cp874
+    (Windows Thai; TIS-620 is its subset), whether the ``.cpg`` is missing or wrong
+    (exports often declare UTF-8 for TIS-620 text). Other sources return None and
+    are read as their driver declares.
 
     Parameters
     ----------
@@ -85,30 +88,37 @@ def detect_encoding(path: str | os.PathLike[str]) -> str | None:
     str or None
         An encoding name GDAL understands (``"CP874"``, ``"UTF-8"``, ...), or None.
     """
-    p = Path(path)
-    cpg, dbf = _shapefile_sidecars(p)
+    cpg, dbf = _shapefile_sidecars(Path(path))
+    declared = None
     if cpg is not None:
-        declared = cpg.decode("ascii", "ignore").strip()
-        upper = declared.upper().replace("_", "-")
-        if upper in {"874", "CP874", "WINDOWS-874", "TIS-620", "TIS620", "ISO-8859-11"}:
-            return "CP874"
-        return declared or None
-    if dbf is None:
-        return None
-    header_len = int.from_bytes(dbf[8:10], "little") if len(dbf) >= 10 else len(dbf)
-    body = dbf[header_len:]
-    if max(body, default=0) < 0x80:
-        return None
-    try:
-        body.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    else:
+        declared = cpg.decode("ascii", "ignore").strip() or None
+        if declared and declared.upper().replace("_", "-") in _CP874_NAMES:
+            declared = "CP874"
+    body = b""
+    if dbf is not None:
+        header_len = int.from_bytes(dbf[8:10], "little") if len(dbf) >= 10 else len(dbf)
+        body = dbf[header_len:]
+    if max(body, default=0) < 0x80:  # ASCII reads the same in any encoding
+        return declared
+    if declared is not None and _decodes(body, declared):
+        return declared
+    if _decodes(body, "utf-8"):
         return "UTF-8"
     text = body.decode("cp874", errors="replace")
     if "\ufffd" not in text and any(ord(ch) in _THAI for ch in text):
         return "CP874"
-    return None
+    return declared
+
+
+def _decodes(sample: bytes, encoding: str) -> bool:
+    """Tell whether ``sample`` (perhaps cut mid-character at its end) is valid ``encoding``."""
+    try:
+        codecs.getincrementaldecoder(encoding)().decode(sample, final=False)
+    except LookupError:  # a codec Python does not know: trust the declaration
+        return True
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _shapefile_sidecars(p: Path, limit: int = 4 << 20) -> tuple[bytes | None, bytes | None]:
@@ -205,6 +215,7 @@ class _Batcher:
         *,
         kind: str,
         source: str,
+        encoding: str | None,
         columns: dict[str, str],
         mapping: ColumnMapping | None,
         transformer: Transformer | None,
@@ -212,7 +223,7 @@ class _Batcher:
         lgu_code: str,
         run_id: int,
     ) -> None:
-        self.kind, self.source, self.columns = kind, source, columns
+        self.kind, self.source, self.encoding, self.columns = kind, source, encoding, columns
         self.transformer, self.srid, self.lgu_code, self.run_id = (
             transformer,
             srid,
@@ -239,6 +250,7 @@ class _Batcher:
         fids = np.asarray(batch.column(fid_column).to_numpy(zero_copy_only=False), dtype=np.int64)
         wkb = batch.column(geom_column).to_numpy(zero_copy_only=False)
         attrs = batch.drop_columns([fid_column, geom_column])
+        self._check_text(attrs, fids)
         reason: list[tuple[str | None, str | None, str] | None] = [None] * n
 
         def reject(where: np.ndarray | int, field: str | None, values: Any, why: str) -> None:
@@ -286,6 +298,30 @@ class _Batcher:
         lgu, run = self.lgu_code, self.run_id
         rows = ((lgu, run, *vals) for vals in zip(*series, strict=True))
         return names, rows
+
+    def _check_text(self, attrs: pa.RecordBatch, fids: np.ndarray) -> None:
+        """Refuse text that is not valid UTF-8 after decoding (a wrong encoding).
+
+        Arrow's string kernels assume valid UTF-8, so this is checked before any of them run.
+        """
+        for name, column in zip(attrs.column_names, attrs.columns, strict=True):
+            if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+                continue
+            try:
+                column.validate(full=True)
+            except pa.ArrowInvalid as exc:
+                raw = pa.Array.from_buffers(pa.binary(), len(column), column.buffers())
+                bad = next(
+                    i
+                    for i, v in enumerate(raw.to_pylist())
+                    if v is not None and not _decodes(v, "utf-8")
+                )
+                msg = (
+                    f"{self.source}, feature {int(fids[bad])}, field {name!r}: the text is not "
+                    f"{self.encoding or 'in the encoding the source declares'}; "
+                    "declare the encoding with --encoding, e.g. --encoding cp874"
+                )
+                raise InputError(msg) from exc
 
     def _geometry(self, wkb: np.ndarray, reject: Callable[..., None]) -> np.ndarray:
         geoms = shapely.from_wkb(wkb, on_invalid="ignore")
@@ -712,6 +748,7 @@ def load_vector(
         batcher = _Batcher(
             kind=kind,
             source=source,
+            encoding=encoding,
             columns=columns,
             mapping=parsed,
             transformer=transformer,
