@@ -385,3 +385,24 @@ def test_local_tile_folder_draws_offline_without_touching_the_network(town, tmp_
     assert view.errors() == []
     src = view.page.locator(".leaflet-tile-loaded").first.get_attribute("src")
     assert src.startswith("../ortho/19/")
+
+
+def test_overview_links_each_work_package_by_number(maps, browser_page):
+    view = browser_page.open(maps.overview, wait_for=READY)
+    links = view.page.locator("a.gr-pkg-link")
+    assert links.all_inner_texts() == [str(p.number) for p in maps.packages]
+    href = links.first.get_attribute("href")
+    assert (maps.out_dir / href).resolve() == maps.packages[0].map.resolve()
+
+
+def test_rerun_with_fewer_packages_leaves_no_stale_worklists(town, tmp_path):
+    settings = Settings(lgu_code=LGU)
+    make_maps(town, tmp_path, year=YEAR, settings=settings, packages=2)
+    assert len(list((tmp_path / "packages").glob("package-*.csv"))) == 5
+    make_maps(town, tmp_path, year=YEAR, settings=settings, packages=9)
+    assert sorted(p.name for p in (tmp_path / "packages").iterdir()) == [
+        "package-001-print.html",
+        "package-001.csv",
+        "package-001.html",
+        "package-001.xlsx",
+    ]

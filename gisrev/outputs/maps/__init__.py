@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import shapely
 from sqlalchemy.engine import Engine
 
 from gisrev.config import Settings
@@ -129,8 +130,10 @@ def make_maps(
         msg = f"--by {by!r}: expected 'zone'"
         raise InputError(msg)
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "packages").mkdir(exist_ok=True)
+    (out / "packages").mkdir(parents=True, exist_ok=True)
+    # A rerun with fewer packages must not leave stale worklists behind for the field.
+    for stale in (out / "packages").glob("package-*"):
+        stale.unlink()
     tile_opts = resolve_tiles(tiles, out)
     srid = open_tables(engine).srid
     lgu = settings.lgu_code
@@ -159,6 +162,7 @@ def make_maps(
             )
             for name in ("parcels", "buildings")
         }
+        groups = _package_groups(drawn, size=packages or DEFAULT_PACKAGE_SIZE, by=by)
         overview = out / "overview.html"
         payload = build_payload(
             drawn,
@@ -167,10 +171,13 @@ def make_maps(
             show_owner=show_owner,
             tiles=tile_opts,
             orphans_note=orphans_note,
+            packages=[
+                _package_outline(number, drawn.loc[idx, "geometry"])
+                for number, (_, idx) in enumerate(groups, start=1)
+            ],
         )
         overview.write_text(render_map(payload, title=f"gisrev {town}"), encoding="utf-8")
 
-        groups = _package_groups(drawn, size=packages or DEFAULT_PACKAGE_SIZE, by=by)
         written: list[PackageFiles] = []
         for number, (label, idx) in enumerate(groups, start=1):
             rows = drawn.loc[idx].reset_index(drop=True)
@@ -268,6 +275,19 @@ def make_maps(
         overview_bytes=overview.stat().st_size,
         duration_s=time.perf_counter() - started,
     )
+
+
+def _package_outline(number: int, geoms: pd.Series) -> dict[str, object]:
+    """Outline (convex hull, lat/lon) and link of one work package for the overview."""
+    hull = shapely.convex_hull(shapely.GeometryCollection(list(geoms)))
+    hull = shapely.convex_hull(shapely.buffer(hull, 0.00005, quad_segs=2))  # ~5 m round it
+    ring = np.round(shapely.get_coordinates(hull)[:-1, ::-1], 6).tolist()
+    return {
+        "n": number,
+        "count": len(geoms),
+        "href": f"packages/package-{number:03d}.html",
+        "hull": ring,
+    }
 
 
 def _package_groups(

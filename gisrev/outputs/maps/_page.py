@@ -86,6 +86,7 @@ def build_payload(
     order: list[int] | None = None,
     orphans_note: str | None = None,
     context_scale: int = COARSE,
+    packages: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Assemble the JSON the page reads: findings columns, encoded outlines, context.
 
@@ -105,6 +106,8 @@ def build_payload(
         Visiting order per row (work packages), drawn as numbered stops.
     orphans_note
         A line for the legend about register rows that are not on the map.
+    packages
+        Work package outlines for the overview: ``{"n", "count", "href", "hull"}``.
     context_scale
         Quantum of the context outlines: coarse (about 1 m) keeps a whole town's
         overview small; a work package can afford :data:`FINE`.
@@ -143,6 +146,7 @@ def build_payload(
         "labels": LABELS,
         "bounds": [[b[1], b[0]], [b[3], b[2]]],
         "tiles": tiles,
+        "packages": packages or [],
         "findings": findings,
         "context": {
             name: encode_geometries(g, scale=context_scale) if g else None

@@ -170,6 +170,28 @@
   if (D.context.parcels) context.parcels = new Faint(D.context.parcels, { stroke: "#8a8a8a", width: 0.6 }).addTo(map);
   if (D.context.buildings) context.buildings = new Faint(D.context.buildings, { stroke: "#9a8f80", fill: "rgba(150,140,125,0.25)", width: 0.5 }).addTo(map);
 
+  // ---------- work packages on the overview: dashed outlines, numbered links ----------
+  var packageLayer = null;
+  if (D.packages.length) {
+    packageLayer = L.featureGroup();
+    D.packages.forEach(function (p) {
+      // Not interactive: the outline must never take a click meant for a parcel inside it.
+      var outline = L.polygon(p.hull, {
+        renderer: renderer, color: "#333", weight: 1.5, dashArray: "6 4", fill: false, interactive: false
+      });
+      var link = el("a", "gr-pkg-link", p.n);
+      link.href = p.href;
+      link.title = "ชุดงาน / Package " + p.n + " · " + p.count + " แปลง / parcels";
+      outline.bindTooltip(link, {
+        permanent: true, direction: "center", className: "gr-pkg-tip", interactive: true
+      });
+      packageLayer.addLayer(outline);
+    });
+    // Many labels would hide the town: with lots of packages the layer starts switched off.
+    if (D.packages.length <= 60) packageLayer.addTo(map);
+    state.packages = D.packages.length;
+  }
+
   // ---------- findings: one layer per code ----------
   var codes = D.codes, n = F.code.length, strings = F.strings;
   var groups = {}, shapes = new Array(n), featureBounds = new Array(n);
@@ -420,6 +442,10 @@
     });
     if (context.parcels) row("แปลงอื่น / other parcels", null, "#bbb", context.parcels, true);
     if (context.buildings) row("อาคาร / buildings", null, "#c9bfae", context.buildings, true);
+    if (packageLayer) {
+      row("ชุดงาน / work packages", D.packages.length, "transparent", packageLayer,
+          map.hasLayer(packageLayer)).setAttribute("data-layer", "packages");
+    }
     if (base.local) row("ภาพพื้นหลัง / local tiles", null, "#777", base.local, true);
     if (base.osm) row("OpenStreetMap (online)", null, "#aad3df", base.osm, !base.local);
     div.appendChild(list);
