@@ -29,6 +29,7 @@ import shapely
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from gisrev.analyze import FINDING_CODES  # DESIGN.md order, the order of findings.flags
 from gisrev.config import load_settings
 from gisrev.db import make_engine
 from gisrev.errors import InputError
@@ -47,18 +48,6 @@ __all__ = [
     "what_if",
     "zone_gaps",
 ]
-
-#: The finding codes in the order of DESIGN.md (the order of ``findings.flags``).
-FINDING_CODES: tuple[str, ...] = (
-    "UNREGISTERED",
-    "UNDERPAID",
-    "USE_MISMATCH",
-    "AREA_MISMATCH",
-    "UNDECLARED_BUILDING",
-    "ARREARS",
-    "ORPHAN_RECORD",
-    "DUPLICATE_RECORD",
-)
 
 _BE_OFFSET = 543
 
