@@ -779,11 +779,13 @@ def load_vector(
                     )
                     return batch.num_rows, names, rows
 
-                for n, names, rows in _ahead(reader, prepare):
-                    if names:
-                        copy_rows(conn, table, names, rows)
-                    if bar is not None:
-                        bar.update(n)
+                # closing(): the worker must stop before open_arrow closes the reader under it.
+                with contextlib.closing(_ahead(reader, prepare)) as prepared:
+                    for n, names, rows in prepared:
+                        if names:
+                            copy_rows(conn, table, names, rows)
+                        if bar is not None:
+                            bar.update(n)
         except UnicodeDecodeError as exc:
             msg = (
                 f"{source}: attribute text is not {encoding or 'in the declared encoding'} "
