@@ -203,3 +203,13 @@ def test_report_shows_revenue_recovered_from_last_years_findings(planted, tmp_pa
     earlier = render_html(2566, engine=planted.engine, lgu=LGU)
     assert "recovered" not in _totals(earlier)
     assert "ปี 2565 ยังไม่ได้วิเคราะห์ · not analysed" in earlier
+
+
+def test_pdf_without_chromium_is_one_line_saying_what_to_install(planted, tmp_path):
+    from gisrev.errors import GisrevError
+
+    with pytest.raises(GisrevError, match=r"r\.pdf: printing a PDF needs Chromium.*"
+                                          r"apt-get install chromium fonts-thai-tlwg"):
+        write_report(2023, tmp_path / "r.pdf", engine=planted.engine, lgu=LGU,
+                     chromium=str(tmp_path / "no-such-chromium"))
+    assert not (tmp_path / "r.pdf").exists()
