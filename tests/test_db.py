@@ -22,7 +22,11 @@ def test_every_table_carries_lgu_code_and_geometry_has_working_srid(engine):
         srids = dict(conn.execute(sa.text(
             "SELECT f_table_name, srid FROM geometry_columns WHERE f_geometry_column = 'geom'"
         )).all())
-    assert srids == {"parcels": 32647, "buildings": 32647, "zones": 32647}
+    # Tables and the QGIS views alike: every layer QGIS sees is in the working CRS.
+    assert srids == {
+        "parcels": 32647, "buildings": 32647, "zones": 32647,
+        "findings_map": 32647, "zone_summary": 32647,
+    }
 
 
 def test_gist_indexes_exist(engine):
