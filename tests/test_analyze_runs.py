@@ -6,11 +6,11 @@ import threading
 
 import pytest
 import sqlalchemy as sa
+from town import Town, rect
 
 from gisrev.analyze import run_analysis
 from gisrev.config import Settings, Thresholds, load_settings
 from gisrev.errors import TaxRuleError
-from tests.town import Town, rect
 
 YEAR = 2023
 SETTINGS = Settings(lgu_code="000000")

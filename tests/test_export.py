@@ -14,12 +14,12 @@ import pytest
 import shapely
 import sqlalchemy as sa
 from pyproj import Transformer
+from town import Town, rect
 
 from gisrev.analyze import run_analysis
 from gisrev.config import Settings
 from gisrev.errors import InputError
 from gisrev.outputs.export import export_findings
-from tests.town import Town, rect
 
 YEAR = 2023
 SETTINGS = Settings(lgu_code="000000")
