@@ -147,7 +147,8 @@ def _database_failure(exc: Exception) -> str | None:
             f"lost the database connection in mid-command ({reason}); its transaction was "
             "rolled back, so nothing was written; check the server and run the command again"
         )
-    if isinstance(orig, psycopg.errors.InsufficientPrivilege):
+    refused = (psycopg.errors.InsufficientPrivilege, psycopg.errors.ReadOnlySqlTransaction)
+    if isinstance(orig, refused):
         return (
             f"the database refused: {reason}; this database role may only read "
             "(see docs/security.md); connect as a role that may write to load or analyze"
