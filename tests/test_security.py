@@ -428,6 +428,8 @@ def test_readonly_role_makes_maps_and_exports_but_cannot_write(hostile: Run,
         ("ro-export", *g, "export", "findings", "--year", "2566", "--out", out / "f.csv"),
         ("ro-export-gpkg", *g, "export", "findings", "--year", "2566", "--out", out / "f.gpkg"),
         ("ro-report", *g, "report", "--year", "2566", "--out", out / "report.html"),
+        ("ro-keying", *g, "export", "keying", "--year", "2566", "--out", out / "keying.xlsx"),
+        ("ro-forms", *g, "survey", "form", "--year", "2566", "--out", out / "forms"),
     ]:
         code, stdout, stderr = hostile.cli(name, *map(str, args), db=readonly_url)
         assert code == 0 and "Traceback" not in stderr, (name, stdout, stderr)
