@@ -223,13 +223,14 @@ class _Batcher:
         lgu_code: str,
         run_id: int,
     ) -> None:
-        self.kind, self.source, self.encoding, self.columns = kind, source, encoding, columns
-        self.transformer, self.srid, self.lgu_code, self.run_id = (
-            transformer,
-            srid,
-            lgu_code,
-            run_id,
-        )
+        self.kind = kind
+        self.source = source
+        self.encoding = encoding
+        self.columns = columns
+        self.transformer = transformer
+        self.srid = srid
+        self.lgu_code = lgu_code
+        self.run_id = run_id
         self.value_maps = {
             f: value_map(kind, f, mapping=mapping) for (k, f) in CATEGORIES if k == kind
         }
@@ -310,12 +311,8 @@ class _Batcher:
             try:
                 column.validate(full=True)
             except pa.ArrowInvalid as exc:
-                raw = pa.Array.from_buffers(pa.binary(), len(column), column.buffers())
-                bad = next(
-                    i
-                    for i, v in enumerate(raw.to_pylist())
-                    if v is not None and not _decodes(v, "utf-8")
-                )
+                raw = column.cast(pa.large_binary()).to_pylist()
+                bad = next(i for i, v in enumerate(raw) if v and not _decodes(v, "utf-8"))
                 msg = (
                     f"{self.source}, feature {int(fids[bad])}, field {name!r}: the text is not "
                     f"{self.encoding or 'in the encoding the source declares'}; "
