@@ -14,7 +14,7 @@ import os
 import struct
 import time
 import zipfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
@@ -596,7 +596,7 @@ def _open_layer(path: str, layer: str | None) -> str | int | None:
     return None
 
 
-def _ahead(items: Iterable[T], work: Callable[[T], R]) -> Iterator[R]:
+def _ahead(items: Iterable[T], work: Callable[[T], R]) -> Generator[R, None, None]:
     """Yield ``work(item)`` in order, reading and working on the next item in a thread meanwhile.
 
     The Arrow reader, shapely and pyproj release the GIL, so preparing batch k+1
