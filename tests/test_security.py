@@ -441,7 +441,9 @@ def test_readonly_role_makes_maps_and_exports_but_cannot_write(hostile: Run,
     with hostile.engine.connect() as conn:
         before = conn.execute(sa.text("SELECT count(*) FROM findings")).scalar_one()
     for args in [("analyze", "--year", "2566"),
-                 ("load", "zones", str(hostile.folder / "zones.geojson"))]:
+                 ("load", "zones", str(hostile.folder / "zones.geojson")),
+                 ("survey", "import", str(hostile.folder / "survey_2566.csv")),
+                 ("db", "init")]:
         code, stdout, stderr = hostile.cli("ro-write", *g, *args, db=readonly_url)
         assert code == 2 and "Traceback" not in stderr, stderr
         (line,) = stderr.strip().splitlines()
