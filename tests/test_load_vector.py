@@ -399,3 +399,27 @@ def test_wrong_cpg_is_corrected_and_wrong_encoding_option_is_one_clear_error(
     ):
         load_vector(clean_db, shp, kind="parcels", settings=SETTINGS, encoding="utf-8")
     assert _rows(clean_db, "SELECT attrs->>'NAME' AS name FROM parcels")[0].name == "สมชาย"
+
+
+def test_a_source_with_no_loadable_feature_keeps_the_old_layer(
+    clean_db: Engine, tmp_path: Path
+) -> None:
+    x, y = chiang_mai_xy(32647)
+    good = write_vector(
+        tmp_path / "good.gpkg", [{"parcel_code": "OLD"}], [utm_square(x, y)], crs=32647
+    )
+    load_vector(clean_db, good, kind="parcels", settings=SETTINGS)
+    nulls = write_vector(
+        tmp_path / "nulls.gpkg",
+        [{"parcel_code": "N1"}, {"parcel_code": "N2"}],
+        [None, None],
+        crs=32647,
+    )
+    with pytest.raises(
+        InputError,
+        match=r"nulls\.gpkg: no feature could be loaded \(2 read; first problem: "
+        r"nulls\.gpkg, feature 1, field 'geometry' — null geometry",
+    ):
+        load_vector(clean_db, nulls, kind="parcels", settings=SETTINGS)
+    assert [r.parcel_code for r in _rows(clean_db, "SELECT parcel_code FROM parcels")] == ["OLD"]
+    assert _rows(clean_db, "SELECT count(*) AS n FROM load_runs")[0].n == 1

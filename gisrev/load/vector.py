@@ -807,6 +807,13 @@ def load_vector(
             first = batcher.rejects[0].describe(source)
             msg = f"{first} ({len(batcher.rejects)} rejected in all; --strict: nothing was loaded)"
             raise InputError(msg)
+        if batcher.n_loaded == 0:
+            # Replacing a layer with nothing is never what was meant: keep the old one.
+            msg = f"{source}: no feature could be loaded ({batcher.n_read} read"
+            if batcher.rejects:
+                msg += f"; first problem: {batcher.rejects[0].describe(Path(source).name)}"
+            msg += f"); the {kind} already loaded were kept"
+            raise InputError(msg)
         report = LoadReport(
             run_id=run_id,
             kind=kind,
