@@ -200,6 +200,8 @@ def make_maps(
                     tolerance_m=_CONTEXT_TOLERANCE_M,
                     box=box,
                     srid=srid,
+                    # Other packages' parcels stay visible here, faintly.
+                    exclude=[int(i) for i in rows["parcel_id"]],
                 )
                 for name in ("parcels", "buildings")
             }

@@ -34,16 +34,17 @@ WHERE f.lgu_code = :lgu AND f.tax_year = :year
 ORDER BY p.geom NULLS LAST, f.parcel_code
 """
 
-# Faint context: parcels without a finding this year, and buildings, simplified in
-# metres before leaving the working CRS. ORDER BY geom is PostGIS's Hilbert order,
-# which keeps the delta-encoded coordinates small.
+# Faint context: the parcels not drawn as findings on this page, and buildings,
+# simplified in metres before leaving the working CRS. ORDER BY geom is PostGIS's
+# Hilbert order, which keeps the delta-encoded coordinates small.
+_NOT_A_FINDING = """NOT EXISTS (SELECT 1 FROM findings f
+                WHERE f.parcel_id = p.id AND f.lgu_code = :lgu AND f.tax_year = :year)"""
+_NOT_LISTED = "NOT (p.id = ANY (:exclude))"
 _CONTEXT_SQL = {
     "parcels": """
 SELECT ST_AsBinary(ST_Transform(ST_SimplifyPreserveTopology(p.geom, :tol), 4326))
 FROM parcels p
-WHERE p.lgu_code = :lgu AND {where}
-  AND NOT EXISTS (SELECT 1 FROM findings f
-                  WHERE f.parcel_id = p.id AND f.lgu_code = :lgu AND f.tax_year = :year)
+WHERE p.lgu_code = :lgu AND {where} AND {exclude}
 ORDER BY p.geom
 """,
     "buildings": """
@@ -93,6 +94,7 @@ def read_context(
     tolerance_m: float,
     box: tuple[float, float, float, float] | None = None,
     srid: int | None = None,
+    exclude: list[int] | None = None,
 ) -> list[shapely.Geometry]:
     """Return the faint context outlines (lon/lat) of ``table`` ("parcels" or "buildings").
 
@@ -101,7 +103,7 @@ def read_context(
     conn
         An open connection.
     table
-        ``"parcels"`` (those without a finding this year) or ``"buildings"``.
+        ``"parcels"`` or ``"buildings"``.
     lgu_code, year
         Which municipality and CE tax year.
     tolerance_m
@@ -110,9 +112,17 @@ def read_context(
         Optional ``(xmin, ymin, xmax, ymax)`` in the working CRS to clip to.
     srid
         The working SRID; required with ``box``.
+    exclude
+        Parcel ids drawn as findings on the page (a work package's own); by default
+        every parcel with a finding this year is left out.
     """
-    sql = _CONTEXT_SQL[table].format(where=_ALL if box is None else _IN_BOX)
+    sql = _CONTEXT_SQL[table].format(
+        where=_ALL if box is None else _IN_BOX,
+        exclude=_NOT_A_FINDING if exclude is None else _NOT_LISTED,
+    )
     params: dict[str, object] = {"lgu": lgu_code, "year": year, "tol": tolerance_m}
+    if exclude is not None:
+        params["exclude"] = exclude
     if box is not None:
         params.update(xmin=box[0], ymin=box[1], xmax=box[2], ymax=box[3], srid=srid)
     rows = conn.execute(sa.text(sql), params).scalars().all()
