@@ -81,3 +81,21 @@ def test_owner_ids_are_masked_to_their_last_four_characters() -> None:
     masked = mask_id("3100600123456")
     assert masked == "*********3456"
     assert "31006" not in masked
+
+
+@given(
+    st.lists(
+        st.one_of(st.none(), st.text(alphabet="0123456789๐๑๒๓๔๕๖๗๘๙ABabกข -.\t", max_size=10)),
+        max_size=20,
+    )
+)
+def test_the_vectorised_loader_normalises_codes_exactly_like_the_function(
+    codes: list[str | None],
+) -> None:
+    import pyarrow as pa
+
+    from gisrev.load.vector import _normalised_codes
+
+    got = _normalised_codes(pa.array(codes, pa.string())).to_pylist()
+    expected = [None if c is None or not c.strip() else normalise_parcel_code(c) for c in codes]
+    assert got == expected
