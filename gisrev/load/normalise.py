@@ -16,7 +16,15 @@ BE_OFFSET = 543
 _BE_THRESHOLD = 2400
 
 _THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
-_CODE_DROP = re.compile(r"[\s\-.]+")
+#: Removed from parcel codes, as literal characters so that Python's ``re`` and Arrow's
+#: RE2 read the class alike: whitespace, also no-break and zero-width spaces (Thai text
+#: carries U+200B), hyphens, also the dashes and minus signs word processors put in
+#: their place, and dots.
+CODE_SEPARATORS = (
+    "[\t\n\v\f\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200d\u2028\u2029\u202f\u205f\u2060"
+    "\u3000\ufeff\\-\u2010-\u2015\u2212.]+"
+)
+_CODE_DROP = re.compile(CODE_SEPARATORS)
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
 
