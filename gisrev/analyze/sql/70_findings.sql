@@ -35,7 +35,16 @@ WITH c AS (
 SELECT * FROM f
 WHERE f_unregistered OR f_underpaid OR f_use OR f_area OR f_building OR f_arrears OR f_duplicate;
 
-INSERT INTO findings (
+-- Rows are staged first so the priority is given as they are written (no UPDATE pass).
+CREATE TEMP TABLE _fout ON COMMIT DROP AS
+SELECT lgu_code, tax_year, analysis_run_id, parcel_id, parcel_code, register_ids, account_id,
+       deed_no, flags, reason_th, reason_en, declared_use, evidence_use, declared_area_sqwah,
+       mapped_area_sqwah, land_value, building_value, zone_code, expected_tax, tax_assessed,
+       tax_paid, gap, lon, lat, point
+FROM findings
+WITH NO DATA;
+
+INSERT INTO _fout (
     lgu_code, tax_year, analysis_run_id, parcel_id, parcel_code, register_ids, account_id,
     deed_no, flags, reason_th, reason_en, declared_use, evidence_use, declared_area_sqwah,
     mapped_area_sqwah, land_value, building_value, zone_code, expected_tax, tax_assessed,
@@ -112,7 +121,7 @@ FROM _flagged AS f
 CROSS JOIN LATERAL (SELECT ST_Transform(f.pt, 4326) AS geom) AS ll;
 
 -- Orphans: register rows for the year that match no parcel. Listed, not drawn.
-INSERT INTO findings (
+INSERT INTO _fout (
     lgu_code, tax_year, analysis_run_id, parcel_id, parcel_code, register_ids, account_id,
     deed_no, flags, reason_th, reason_en, declared_use, declared_area_sqwah, tax_assessed,
     tax_paid, gap
@@ -140,17 +149,24 @@ FROM (
     WHERE NOT EXISTS (SELECT 1 FROM _match AS m WHERE m.register_id = r.id)
 ) AS o;
 
--- Survey priority: 1 = visit first. Ranked by gap plus the configured weight of each code.
-UPDATE findings AS f
-SET priority = ranked.priority
+-- Survey priority: 1 = visit first. Ranked by gap plus the configured weight of each code,
+-- ties by parcel code.
+INSERT INTO findings (
+    lgu_code, tax_year, analysis_run_id, parcel_id, parcel_code, register_ids, account_id,
+    deed_no, flags, reason_th, reason_en, declared_use, evidence_use, declared_area_sqwah,
+    mapped_area_sqwah, land_value, building_value, zone_code, expected_tax, tax_assessed,
+    tax_paid, gap, lon, lat, point, priority
+)
+SELECT o.lgu_code, o.tax_year, o.analysis_run_id, o.parcel_id, o.parcel_code, o.register_ids,
+       o.account_id, o.deed_no, o.flags, o.reason_th, o.reason_en, o.declared_use,
+       o.evidence_use, o.declared_area_sqwah, o.mapped_area_sqwah, o.land_value,
+       o.building_value, o.zone_code, o.expected_tax, o.tax_assessed, o.tax_paid, o.gap, o.lon,
+       o.lat, o.point,
+       row_number() OVER (ORDER BY o.score DESC, o.parcel_code, o.account_id)
 FROM (
-    SELECT id, row_number() OVER (
-        ORDER BY COALESCE(gap, 0) + (
-            SELECT COALESCE(sum((CAST(:weights AS jsonb) ->> code)::float8), 0)
-            FROM unnest(flags) AS code
-        ) DESC, parcel_code, id
-    ) AS priority
-    FROM findings
-    WHERE lgu_code = :lgu AND tax_year = :year
-) AS ranked
-WHERE f.id = ranked.id;
+    SELECT f.*, COALESCE(f.gap, 0) + (
+               SELECT COALESCE(sum((CAST(:weights AS jsonb) ->> code)::float8), 0)
+               FROM unnest(f.flags) AS code
+           ) AS score
+    FROM _fout AS f
+) AS o;
