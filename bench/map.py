@@ -30,6 +30,7 @@ from pathlib import Path
 
 import folium
 import geopandas as gpd
+import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
@@ -83,7 +84,9 @@ TOWN_SQL = [
              WHEN 'UNDERPAID' THEN 'Assessed ' || t1 || ' baht, expected ' || t2 || ' baht'
              WHEN 'UNREGISTERED' THEN 'Not in the 2566 register'
              ELSE 'Arrears of ' || t1 || ' baht' END,
-           t2, t1, t1 / 2, t2 - t1 / 2, 0,
+           t2, CASE WHEN flags[1] = 'UNREGISTERED' THEN NULL ELSE t1 END,
+           CASE WHEN flags[1] = 'UNREGISTERED' THEN NULL ELSE t1 / 2 END,
+           CASE WHEN flags[1] = 'UNREGISTERED' THEN t2 ELSE t2 - t1 / 2 END, 0,
            ST_X(ST_Transform(pt, 4326)), ST_Y(ST_Transform(pt, 4326)), pt
     FROM (SELECT id, parcel_code, deed_no, ST_PointOnSurface(geom) AS pt,
                  (CASE floor(random() * 6)::int
@@ -169,8 +172,18 @@ def first_render_ms(browser, path: Path, *, ready: str | None, runs: int) -> flo
     return min(times)
 
 
+def central_package(report) -> Path:
+    """The work package nearest the middle of town (a typical one, not an edge)."""
+    centres = {
+        p.map: pd.read_csv(p.csv, encoding="utf-8-sig")[["lon", "lat"]].mean()
+        for p in report.packages
+    }
+    middle = pd.DataFrame(centres).T.mean()
+    return min(centres, key=lambda m: float(((centres[m] - middle) ** 2).sum()))
+
+
 def screenshot(browser, path: Path, out: Path) -> None:
-    """A work package on a phone, zoomed one step in from the fitted view, stop 1 open."""
+    """A work package on a phone, one zoom step in, the popup of a stop in view open."""
     context = browser.new_context(viewport=PHONE, device_scale_factor=2)
     context.route(
         "**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else r.abort()
@@ -178,8 +191,22 @@ def screenshot(browser, path: Path, out: Path) -> None:
     page = context.new_page()
     page.goto(path.resolve().as_uri(), wait_until="load")
     page.wait_for_function("window.gisrev && window.gisrev.ready")
-    page.evaluate("window.gisrev.map.setZoom(window.gisrev.map.getZoom() + 1, {animate: false})")
-    page.locator(".gr-stop", has_text="1").first.click()
+    page.evaluate(
+        "() => { const m = window.gisrev.map; m.setZoom(m.getZoom() + 1, {animate: false}); }"
+    )
+    # The lowest-numbered stop in the lower half of the screen (its popup opens above it).
+    nth = page.evaluate("""() => {
+        const stops = [...document.querySelectorAll('.gr-stop')];
+        let best = -1;
+        stops.forEach((s, i) => {
+            const r = s.getBoundingClientRect();
+            const inView = r.left > 20 && r.right < innerWidth - 20 && r.top > innerHeight / 2
+                && r.bottom < innerHeight - 40;
+            if (inView && (best < 0 || +s.textContent < +stops[best].textContent)) best = i;
+        });
+        return best;
+    }""")
+    page.locator(".gr-stop").nth(max(nth, 0)).click()
     page.wait_for_timeout(300)
     page.screenshot(path=str(out))
     context.close()
@@ -254,9 +281,7 @@ def main() -> None:
                     flush=True,
                 )
                 if args.screenshot and n == args.sizes[0]:
-                    screenshot(
-                        browser, report.packages[len(report.packages) // 2].map, args.screenshot
-                    )
+                    screenshot(browser, central_package(report), args.screenshot)
                     print(f"  screenshot: {args.screenshot}")
             browser.close()
     finally:
