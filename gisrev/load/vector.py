@@ -14,10 +14,9 @@ import os
 import struct
 import time
 import zipfile
-from collections.abc import Callable, Generator, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -66,8 +65,6 @@ _THAI = range(0x0E00, 0x0E80)
 _CP874_NAMES = {"874", "CP874", "WINDOWS-874", "TIS-620", "TIS620", "ISO-8859-11"}
 
 ProgressFactory = Callable[[int | None], Any]
-T = TypeVar("T")
-R = TypeVar("R")
 
 
 def detect_encoding(path: str | os.PathLike[str]) -> str | None:
@@ -359,7 +356,7 @@ class _Batcher:
                 geoms[usable], lambda xy: np.column_stack(transform(xy[:, 0], xy[:, 1]))
             )
             if self.operation is None:
-                # Asked in the thread that transformed: pyproj keeps a PROJ context per thread.
+                # The operation PROJ actually used (known only once it has transformed).
                 self.operation = _operation(self.transformer)
         invalid = usable & ~shapely.is_valid(geoms)
         for i in np.flatnonzero(invalid):
@@ -596,26 +593,6 @@ def _open_layer(path: str, layer: str | None) -> str | int | None:
     return None
 
 
-def _ahead(items: Iterable[T], work: Callable[[T], R]) -> Generator[R, None, None]:
-    """Yield ``work(item)`` in order, reading and working on the next item in a thread meanwhile.
-
-    The Arrow reader, shapely and pyproj release the GIL, so preparing batch k+1
-    overlaps with COPYing batch k. One worker keeps ``work`` calls sequential.
-    """
-    iterator = iter(items)
-    done = object()
-
-    def step() -> Any:
-        item = next(iterator, done)
-        return done if item is done else work(item)  # type: ignore[arg-type]
-
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="gisrev-load") as pool:
-        future = pool.submit(step)
-        while (result := future.result()) is not done:
-            future = pool.submit(step)
-            yield result
-
-
 def _truncate(conn: sa.Connection, table: sa.Table) -> bool:
     """TRUNCATE in a savepoint; False when not allowed (another table's foreign key points here)."""
     try:
@@ -770,19 +747,14 @@ def load_vector(
                 geom_column = meta["geometry_name"] or "wkb_geometry"
                 fid_column = meta["fid_column"] or "OGC_FID"
 
-                def prepare(batch: pa.RecordBatch) -> tuple[int, list[str], Iterator[tuple]]:
+                for batch in reader:
                     names, rows = batcher.rows(
                         batch, fid_column=fid_column, geom_column=geom_column
                     )
-                    return batch.num_rows, names, rows
-
-                # closing(): the worker must stop before open_arrow closes the reader under it.
-                with contextlib.closing(_ahead(reader, prepare)) as prepared:
-                    for n, names, rows in prepared:
-                        if names:
-                            copy_rows(conn, table, names, rows)
-                        if bar is not None:
-                            bar.update(n)
+                    if names:
+                        copy_rows(conn, table, names, rows)
+                    if bar is not None:
+                        bar.update(batch.num_rows)
         except UnicodeDecodeError as exc:
             msg = (
                 f"{source}: attribute text is not {encoding or 'in the declared encoding'} "
