@@ -226,6 +226,8 @@ class _RowParser:
             out["paid_date"] = _parse_date(paid)
         except ValueError as exc:
             raise _Rejected("paid_date", paid, str(exc)) from exc
+        if out["paid_date"] is not None and out["paid_date"] > dt.date.today():
+            raise _Rejected("paid_date", paid, "a payment date no later than today")
         extra = {
             h: _jsonable(row[i]) for i, h in self.extra if i < len(row) and not is_blank(row[i])
         }
