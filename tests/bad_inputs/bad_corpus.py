@@ -301,6 +301,14 @@ def future_years(folder: Path) -> list[str]:
     return ["load", "register", str(path)]
 
 
+def future_payment(folder: Path) -> list[str]:
+    path = write_csv(folder / "register.csv", [*REGISTER_HEADER, "วันที่ชำระ"], [
+        [*_register_row("D-1"), "15/04/2566"],
+        [*_register_row("D-2"), "01/01/2600"],
+    ])
+    return ["load", "register", str(path)]
+
+
 def _xlsx(path: Path, rows: Sequence[Sequence[Any]], *, merge: Sequence[str] = ()) -> Path:
     import openpyxl
 
@@ -451,8 +459,7 @@ CASES: tuple[Case, ...] = (
          r"declares EPSG:32647 .*--crs 4326",
          check=("SELECT count(*) FROM parcels WHERE parcel_code LIKE 'D-%'", 2)),
     Case("shapefile-with-no-features", empty_shp, 2,
-         r"^gisrev: error: \S*parcels\.shp: no feature could be loaded", unchanged=True,
-         xfail="load_vector replaces the layer with nothing when no feature loads"),
+         r"^gisrev: error: \S*parcels\.shp: no feature could be loaded", unchanged=True),
     Case("shapefile-zero-bytes", zero_byte_shp, 2,
          r"^gisrev: error: \S*parcels\.shp: not a vector source GDAL can read", unchanged=True),
     Case("geojson-zero-bytes", zero_byte_geojson, 2,
@@ -494,6 +501,10 @@ CASES: tuple[Case, ...] = (
                   _r("row 4", "tax_year", "3000", "^expected a ")),
          check=("SELECT string_agg(tax_year::text, ',') FROM register "
                 "WHERE parcel_code LIKE 'Y-%'", "2023")),
+    Case("payment-date-in-the-future", future_payment, 0, r"Loaded 1 register .*rejected 1",
+         rejects=(_r("row 3", "paid_date", "01/01/2600",
+                     "^expected a payment date no later than today$"),),
+         check=("SELECT paid_date::text FROM register WHERE parcel_code = 'D-1'", "2023-04-15")),
     Case("xlsx-merged-header-cells", xlsx_merged_header, 2,
          r"^gisrev: error: \S*register\.xlsx: no register row could be loaded .*header row 1 has "
          r"empty cells", unchanged=True),
