@@ -34,7 +34,7 @@ from gisrev.db.copy import BATCH_SIZE, copy_rows, deferred_indexes
 from gisrev.db.schema import Tables, open_tables
 from gisrev.errors import InputError, MappingError
 from gisrev.load.mapping import ColumnMapping, read_mapping, resolve_columns, value_map
-from gisrev.load.normalise import parse_number, to_ce_year
+from gisrev.load.normalise import CODE_SEPARATORS, parse_number, to_ce_year
 from gisrev.load.report import LoadReport, Reject, content_hash, finish_run, start_run
 
 VECTOR_KINDS = ("parcels", "buildings", "zones")
@@ -184,7 +184,7 @@ def _text(column: pa.Array | pa.ChunkedArray, *, digits: bool) -> pa.Array | pa.
 def _normalised_codes(codes: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
     """:func:`normalise_parcel_code`, vectorised in Arrow (same rules, same result)."""
     codes = _text(codes, digits=True)
-    return pc.replace_substring_regex(pc.utf8_upper(codes), pattern=r"[\s\-.]+", replacement="")
+    return pc.replace_substring_regex(pc.utf8_upper(codes), pattern=CODE_SEPARATORS, replacement="")
 
 
 def _objects(column: pa.Array | pa.ChunkedArray) -> np.ndarray:
