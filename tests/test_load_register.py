@@ -282,3 +282,25 @@ def test_cli_register_summary_never_shows_owner_ids(
         and "row 3, field 'declared_use'" in result.out
     )
     assert "3100600" not in result.out + result.err
+
+
+def test_cli_strict_register_load_exits_2_and_writes_nothing(
+    gisrev_cli, clean_db: Engine, tmp_path: Path
+) -> None:
+    rows = [[f"P{i}", "2566", "อื่นๆ", "1,000"] for i in range(9)]
+    rows[4][3] = "หนึ่งพัน"
+    csv_path = write_csv(
+        tmp_path / "reg.csv", ["รหัสแปลง", "ปีภาษี", "ประเภทการใช้ประโยชน์", "ภาษีที่ชำระ"], rows
+    )
+    result = gisrev_cli("load", "register", csv_path, "--strict")
+    assert result.code == 2
+    (line,) = result.err.strip().splitlines()
+    assert "reg.csv, row 6, field 'tax_paid': 'หนึ่งพัน' — expected a number" in line
+    assert "--strict: nothing was loaded" in line
+    assert (
+        _rows(
+            clean_db,
+            "SELECT (SELECT count(*) FROM register) + (SELECT count(*) FROM load_runs) AS n",
+        )[0].n
+        == 0
+    )
