@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import datetime as dt
 import math
 import os
 import struct
@@ -459,7 +460,11 @@ class _Batcher:
         for i, v in enumerate(raw.to_numpy(dtype=object)):
             try:
                 if year:
-                    out[i] = None if parse_number(v) is None else to_ce_year(v)
+                    built = None if parse_number(v) is None else to_ce_year(v)
+                    this_year = dt.date.today().year
+                    if built is not None and built > this_year:
+                        raise ValueError(f"a year built no later than {this_year + 543} (BE)")
+                    out[i] = built
                     continue
                 number = parse_number(v)
                 if number is not None and number < 0:
