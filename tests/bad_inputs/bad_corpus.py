@@ -262,6 +262,24 @@ def duplicate_codes(folder: Path) -> list[str]:
     return ["load", "parcels", str(path)]
 
 
+def bad_building_numbers(folder: Path) -> list[str]:
+    path = write_layer(folder / "buildings.gpkg", [
+        {"floors": "สอง", "year_built": 2550, "value": 100.0},
+        {"floors": 2.5, "year_built": 2550, "value": 100.0},
+        {"floors": 2, "year_built": 2650, "value": 100.0},
+        {"floors": 2, "year_built": "๒๕๕๐", "value": -5.0},
+        {"floors": 3, "year_built": "๒๕๕๐", "value": 2_500_000.0},
+    ], [square(i, size=8) for i in range(5)])
+    return ["load", "buildings", str(path)]
+
+
+def bad_zone_prices(folder: Path) -> list[str]:
+    path = write_layer(folder / "zones.gpkg", [
+        {"price_per_sqwah": -100.0}, {"price_per_sqwah": None}, {"price_per_sqwah": 5000.0},
+    ], [square(i, size=25) for i in range(3)])
+    return ["load", "zones", str(path)]
+
+
 # ---------------------------------------------------------------- registers
 
 def empty_csv(folder: Path) -> list[str]:
@@ -482,6 +500,17 @@ CASES: tuple[Case, ...] = (
     Case("duplicate-parcel-codes", duplicate_codes, 0, r"Loaded 2 parcels .*rejected 1",
          rejects=(_r("feature 3", "parcel_code", "DUP",
                      "^duplicate parcel_code; feature 1 has the same code"),)),
+    Case("building-bad-numbers-and-future-year", bad_building_numbers, 0,
+         r"Loaded 1 buildings .*rejected 4",
+         rejects=(_r("feature 1", "floors", "สอง", "^expected a number"),
+                  _r("feature 2", "floors", "2.5", "^expected a whole number$"),
+                  _r("feature 3", "year_built", "2650", "^expected a year built no later than "),
+                  _r("feature 4", "value", "-5.0", "^expected a non-negative number$")),
+         check=("SELECT floors || '|' || year_built || '|' || value FROM buildings",
+                "3|2007|2500000")),
+    Case("zone-price-negative-or-missing", bad_zone_prices, 0, r"Loaded 1 zones .*rejected 2",
+         rejects=(_r("feature 1", "price_per_sqwah", "-100.0", "^expected a non-negative number$"),
+                  _r("feature 2", "price_per_sqwah", None, "^missing price_per_sqwah$"))),
     # registers
     Case("csv-zero-bytes", empty_csv, 2,
          r"^gisrev: error: \S*register\.csv: the file is empty", unchanged=True),
