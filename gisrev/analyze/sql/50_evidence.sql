@@ -16,15 +16,13 @@ SELECT DISTINCT ON (m.parcel_id)
        m.parcel_id, r.account_id, r.declared_use, r.owner_type, r.declared_area_sqwah,
        r.building_value AS declared_building_value, r.exemption,
        COALESCE(r.tax_assessed, 0) AS tax_assessed, COALESCE(r.tax_paid, 0) AS tax_paid,
-       n.register_ids, n.n_records
+       array_agg(r.id) OVER w AS register_ids,
+       count(*) OVER w AS n_records
 FROM _match AS m
 JOIN _reg AS r ON r.id = m.register_id
-JOIN (
-    SELECT parcel_id, array_agg(register_id ORDER BY register_id) AS register_ids,
-           count(*) AS n_records
-    FROM _match
-    GROUP BY parcel_id
-) AS n ON n.parcel_id = m.parcel_id
+-- One sort serves the window and DISTINCT ON.
+WINDOW w AS (PARTITION BY m.parcel_id ORDER BY r.id
+             ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
 ORDER BY m.parcel_id, r.id;
 
 CREATE TEMP TABLE _case ON COMMIT DROP AS
