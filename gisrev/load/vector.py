@@ -577,6 +577,24 @@ def _operation(transformer: Transformer) -> str:
         return transformer.description
 
 
+def _check_sidecars(source: str) -> None:
+    """Name a shapefile's missing .shx (index) or .dbf (attributes) instead of GDAL's message."""
+    p = Path(source)
+    if p.suffix.lower() != ".shp" or not p.is_file():
+        return
+    present = {f.suffix.lower() for f in p.parent.glob(p.stem + ".*")}
+    missing = [ext for ext in (".shx", ".dbf") if ext not in present]
+    if missing:
+        what = {".shx": "index", ".dbf": "attribute table"}
+        parts = " and ".join(f"{p.stem}{ext} ({what[ext]})" for ext in missing)
+        msg = (
+            f"{source}: the shapefile's {parts} {'is' if len(missing) == 1 else 'are'} missing; "
+            "copy every file of the export (.shp, .shx, .dbf, .prj, .cpg) into one folder, "
+            "or load the .zip"
+        )
+        raise InputError(msg)
+
+
 def _open_layer(path: str, layer: str | None) -> str | int | None:
     try:
         layers = pyogrio.list_layers(path)
@@ -674,6 +692,7 @@ def load_vector(
         msg = f"{source}: file not found"
         raise InputError(msg)
     parsed = read_mapping(mapping) if isinstance(mapping, str | os.PathLike) else mapping
+    _check_sidecars(source)
     chosen_layer = _open_layer(source, layer)
     encoding = encoding or detect_encoding(source)
     try:
