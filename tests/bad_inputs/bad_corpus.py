@@ -460,10 +460,11 @@ _LAST_RUN = "SELECT {} FROM load_runs ORDER BY id DESC LIMIT 1"
 CASES: tuple[Case, ...] = (
     # shapefiles and other vector sources
     Case("shapefile-missing-dbf", missing_dbf, 2,
-         r"^gisrev: error: \S*parcels\.shp: no column for parcel_code \(its columns: none\)",
+         r"^gisrev: error: \S*parcels\.shp: the shapefile's parcels\.dbf \(attribute table\) "
+         r"is missing; copy every file",
          unchanged=True),
     Case("shapefile-missing-shx", missing_shx, 2,
-         r"^gisrev: error: \S*parcels\.shp: not a vector source GDAL can read .*parcels\.shx",
+         r"^gisrev: error: \S*parcels\.shp: the shapefile's parcels\.shx \(index\) is missing",
          unchanged=True),
     Case("shapefile-missing-prj", missing_prj, 2,
          r"^gisrev: error: \S*parcels\.shp: the source has no CRS .*--crs", unchanged=True),
