@@ -244,13 +244,14 @@ def make_maps(
                 )
             )
 
-    extra: dict[str, Path] = {}
+    extra: dict[str, dict[str, Path]] = {}
     if len(orphans):
         orphans = orphans.assign(order=np.arange(1, len(orphans) + 1))
         o_csv, o_xlsx = write_worklist(
             orphans, out / "orphans", show_owner=show_owner, title="orphans"
         )
-        extra = {"ทะเบียนที่ไม่พบแปลง / register rows not on the map (CSV)": o_csv, "(XLSX)": o_xlsx}
+        label = f"ทะเบียนที่ไม่พบแปลง {len(orphans)} รายการ / register rows not on the map"
+        extra = {label: {"CSV": o_csv, "XLSX": o_xlsx}}
     index = out / "index.html"
     entries = [
         IndexEntry(

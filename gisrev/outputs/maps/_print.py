@@ -177,30 +177,44 @@ def index_page(
     title: str,
     overview: Path,
     entries: Sequence[IndexEntry],
-    extra: dict[str, Path],
+    extra: dict[str, dict[str, Path]],
 ) -> str:
-    """Return index.html linking the overview, each package's files and the other lists."""
+    """Return index.html linking the overview, each package's files and the other lists.
+
+    ``extra`` maps a line's label to its files (``{"CSV": path, "XLSX": path}``).
+    """
 
     def link(path: Path, text: str) -> str:
         rel = os.path.relpath(path, out_dir).replace(os.sep, "/")
         return f'<a href="{html.escape(rel)}">{html.escape(text)}</a>'
 
+    with_area = any(e.label for e in entries)
     rows = "".join(
-        f'<tr><td>{e.number}</td><td>{_esc(e.label)}</td><td class="num">{e.n_parcels}</td>'
-        f'<td class="num">{_baht(e.gap)}</td><td>'
+        f"<tr><td>{e.number}</td>"
+        + (f"<td>{_esc(e.label)}</td>" if with_area else "")
+        + f'<td class="num">{e.n_parcels}</td><td class="num">{_baht(e.gap)}</td><td>'
         + " · ".join(link(p, name) for name, p in e.files.items())
         + "</td></tr>"
         for e in entries
     )
-    extras = "".join(f"<li>{link(p, name)}</li>" for name, p in extra.items())
+    total = (
+        f"<tr><th>รวม<br>Total</th>{'<td></td>' if with_area else ''}"
+        f'<td class="num">{sum(e.n_parcels for e in entries)}</td>'
+        f'<td class="num">{_baht(sum(e.gap for e in entries))}</td><td></td></tr>'
+    )
+    extras = "".join(
+        f"<li>{html.escape(label)}: " + " · ".join(link(p, n) for n, p in files.items()) + "</li>"
+        for label, files in extra.items()
+    )
     return (
         '<!DOCTYPE html><html lang="th"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{html.escape(title)}</title><style>{_PRINT_CSS}</style></head><body>"
         f"<h1>{html.escape(title)}</h1>"
         f"<p>{link(overview, 'แผนที่ภาพรวม / Overview map')}</p><ul>{extras}</ul>"
-        "<table><thead><tr><th>ชุดงาน<br>Package</th><th>พื้นที่<br>Area</th>"
-        "<th>แปลง<br>Parcels</th><th>ส่วนต่าง (บาท)<br>Gap (baht)</th>"
+        "<table><thead><tr><th>ชุดงาน<br>Package</th>"
+        + ("<th>พื้นที่<br>Area</th>" if with_area else "")
+        + "<th>แปลง<br>Parcels</th><th>ส่วนต่าง (บาท)<br>Gap (baht)</th>"
         "<th>ไฟล์<br>Files</th></tr></thead>"
-        f"<tbody>{rows}</tbody></table></body></html>"
+        f"<tbody>{rows}{total}</tbody></table></body></html>"
     )
