@@ -406,3 +406,33 @@ def test_rerun_with_fewer_packages_leaves_no_stale_worklists(town, tmp_path):
         "package-001.html",
         "package-001.xlsx",
     ]
+
+
+def test_locate_me_centres_on_the_phone_position(maps, browser_page):
+    here = {"latitude": 13.7545, "longitude": 100.4990}
+    browser_page.page.context.grant_permissions(["geolocation"])
+    browser_page.page.context.set_geolocation(here)
+    view = browser_page.open(maps.overview, wait_for=READY)
+    view.page.click('a[title*="Locate me"]')
+    view.page.wait_for_function(
+        "() => { const c = window.gisrev.map.getCenter();"
+        " return Math.abs(c.lat - 13.7545) < 1e-5 && Math.abs(c.lng - 100.4990) < 1e-5; }"
+    )
+    assert view.errors() == []
+
+
+def test_measure_adds_up_the_clicked_distance(maps, browser_page):
+    view = browser_page.open(maps.overview, wait_for=READY)
+    view.page.click('a[title*="Measure"]')
+    box = view.page.locator("#map").bounding_box()
+    a, b = (box["x"] + 400, box["y"] + 400), (box["x"] + 700, box["y"] + 400)
+    view.page.mouse.click(*a)
+    view.page.mouse.click(*b)
+    expected = view.page.evaluate(
+        """([a, b]) => { const m = window.gisrev.map;
+            return m.distance(m.containerPointToLatLng(a), m.containerPointToLatLng(b)); }""",
+        [[400, 400], [700, 400]],
+    )
+    assert 10 < expected < 1000
+    assert view.page.locator(".gr-measure-total").inner_text() == f"{expected:.0f} m"
+    assert view.page.locator(".gr-popup").count() == 0  # measuring never opens a parcel
