@@ -20,16 +20,14 @@ WHERE NOT EXISTS (SELECT 1 FROM _match AS m WHERE m.register_id = r.id)
 GROUP BY r.id
 HAVING count(*) = 1;
 
+-- A register row's deed counts when it names exactly one parcel on the map.
 INSERT INTO _match
-SELECT r.id, d.parcel_id, 'deed', 0.7
+SELECT r.id, min(p.id), 'deed', 0.7
 FROM _reg AS r
-JOIN (
-    SELECT deed_no, min(id) AS parcel_id
-    FROM _par
-    WHERE deed_no IS NOT NULL
-    GROUP BY deed_no
-    HAVING count(*) = 1
-) AS d ON d.deed_no = r.deed_no
-WHERE NOT EXISTS (SELECT 1 FROM _match AS m WHERE m.register_id = r.id);
+JOIN _par AS p ON p.deed_no = r.deed_no
+WHERE r.deed_no IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM _match AS m WHERE m.register_id = r.id)
+GROUP BY r.id
+HAVING count(*) = 1;
 
 ANALYZE _match;
