@@ -27,6 +27,7 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import geopandas as gpd
 import openpyxl
@@ -438,15 +439,17 @@ def test_no_generated_file_or_log_holds_an_owner_id(hostile: Run) -> None:
 
 @pytest.fixture
 def readonly_url(hostile: Run) -> Iterator[str]:
-    name = f"gisrev_ro_{uuid.uuid4().hex[:8]}"
+    name = f'gisrev_ro_{uuid.uuid4().hex[:8]}"; DROP TABLE parcels;--'  # quoted, not run
     password = "ro-" + uuid.uuid4().hex
     code, out, err = run_cli("--db", hostile.database_url, "db", "readonly-role", name,
                              "--password", password)
     assert code == 0 and "Traceback" not in err, err
     assert out.startswith(f"role {name} can read this database")
-    url = make_url(hostile.database_url).set(username=name, password=password)
+    assert _tables(hostile.engine) == hostile.tables_before
+    server = make_url(hostile.database_url)
     try:
-        yield url.render_as_string(hide_password=False)
+        yield (f"postgresql://{quote(name, safe='')}:{quote(password, safe='')}"
+               f"@{server.host}:{server.port or 5432}/{server.database}")
     finally:
         with psycopg.connect(hostile.database_url, autocommit=True) as conn:
             conn.execute(psycopg.sql.SQL("DROP OWNED BY {0}; DROP ROLE {0}").format(
