@@ -496,3 +496,17 @@ def test_readonly_role_makes_maps_and_exports_but_cannot_write(hostile: Run,
         assert conn.execute("SELECT count(owner_name) FROM register").fetchone()[0] > 50
         with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
             conn.execute("CREATE TABLE scratch (x int)")
+
+
+def test_the_sql_in_docs_security_is_what_the_command_prints(gisrev_cli) -> None:
+    doc = (Path(__file__).parents[1] / "docs" / "security.md").read_text(encoding="utf-8")
+    (block,) = re.findall(r"```sql\n(.*?)```", doc, flags=re.S)
+
+    def statements(text: str) -> list[str]:
+        lines = [ln for ln in text.splitlines() if not ln.startswith(("--", "\\"))]
+        return [" ".join(s.split()) for s in " ".join(lines).split(";") if s.strip()]
+
+    result = gisrev_cli("db", "readonly-role", "gisrev_maps", "--print")
+    assert result.code == 0, result.err
+    printed = re.sub(r'DATABASE "[^"]+"', 'DATABASE "gisrev"', result.out)
+    assert statements(printed) == statements(block)
