@@ -569,3 +569,21 @@ CASES: tuple[Case, ...] = (
          r"^gisrev: error: \S*mapping\.toml: \[register\.columns\] maps tax_paid to column "
          r"'ชำระแล้วว', which \S*register\.csv does not have", unchanged=True),
 )
+
+
+def write_corpus(folder: Path) -> list[tuple[str, list[str]]]:
+    """Write every case into ``folder/<name>/``; return each name with its command."""
+    commands = []
+    for case in CASES:
+        target = folder / case.name
+        target.mkdir(parents=True, exist_ok=True)
+        commands.append((case.name, case.build(target)))
+    return commands
+
+
+if __name__ == "__main__":  # python tests/bad_inputs/bad_corpus.py OUT: try them by hand
+    import shlex
+    import sys
+
+    for name, args in write_corpus(Path(sys.argv[1] if len(sys.argv) > 1 else "bad_inputs")):
+        print(f"# {name}\ngisrev {shlex.join(args)}")
