@@ -9,7 +9,7 @@ from gisrev.analyze import run_analysis
 from gisrev.config import Settings
 from gisrev.survey import import_survey
 from gisrev.tax import Property, get_regime
-from tests.town import Town, rect
+from town import Town, rect
 
 YEAR = 2023  # 2566 BE
 SETTINGS = Settings(lgu_code="000000")

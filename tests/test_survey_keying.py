@@ -14,7 +14,7 @@ from gisrev.cli.export_keying import keying
 from gisrev.config import Settings
 from gisrev.outputs.keying import KEYING_COLUMNS, rai_ngan_wah, write_keying_sheet
 from gisrev.survey import import_survey
-from tests.town import Town, rect
+from town import Town, rect
 
 OWNER_ID = "3100912345678"
 

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from gisrev.config import Settings
 from gisrev.errors import InputError
 from gisrev.outputs.recovery import revenue_recovered
-from tests.town import Town, rect
+from town import Town, rect
 
 
 def analysed(engine, year: int) -> int:
