@@ -61,6 +61,7 @@ CODE_COLUMN = 'PCODE"); DROP TABLE parcels;--'
 EXTRA_COLUMN = "x'); DROP TABLE buildings;--"
 OWNER_COLUMN = 'owner"); DROP TABLE register;--'
 REGISTER_EXTRA = "y'); DROP TABLE findings;--"
+SURVEY_EXTRA = "z'); DROP TABLE survey_visits;--"
 HOSTILE_LGU = "x'); DROP TABLE load_runs;--"
 ZONE_NAME = "โซน " + XSS[0]
 ACCOUNT = XSS[1]
@@ -137,6 +138,7 @@ def build_hostile_town(town: Path, out: Path) -> dict[str, str]:
     survey = pd.read_csv(town / "survey_2566.csv", dtype=str, keep_default_na=False)
     survey["parcel_code"] = survey["parcel_code"].map(rename)
     survey["notes"] = [FORMULAS[i % 3] if i % 4 == 0 else NOTES for i in range(len(survey))]
+    survey[SURVEY_EXTRA] = XSS[0]
     survey.to_csv(out / "survey_2566.csv", index=False, encoding="utf-8")
 
     mapping = (town / "mapping.toml").read_text(encoding="utf-8")
@@ -234,11 +236,13 @@ def test_injection_through_codes_layer_and_column_names_round_trips_as_data(host
             {"c": list(HOSTILE_CODES)}).scalars())
         n_parcels, n_rejects = conn.execute(sa.text(
             "SELECT (SELECT count(*) FROM parcels), (SELECT count(*) FROM rejects)")).one()
+        notes = set(conn.execute(sa.text("SELECT DISTINCT notes FROM survey_visits")).scalars())
     assert set(HOSTILE_CODES) <= parcels and set(HOSTILE_CODES) <= register
     assert set(HOSTILE_CODES) <= findings  # every hostile parcel was flagged and matched
     assert layer == LAYER and extra == [XSS[3]] and reg_extra == [XSS[0]]
     assert {f"นาย {x}" for x in XSS} | {FORMULAS[0]} >= owners and len(owners) >= 2
     assert n_parcels == 200 and n_rejects == 0
+    assert notes == {NOTES, *FORMULAS}  # survey text stored verbatim
     with (hostile.out / "findings.csv").open(encoding="utf-8-sig", newline="") as fh:
         exported = {row["parcel_code"] for row in csv.DictReader(fh)}
     assert set(HOSTILE_CODES) <= exported
