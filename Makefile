@@ -19,3 +19,5 @@ bench:
 	.venv/bin/python bench/load.py
 	.venv/bin/python bench/analyze.py
 	.venv/bin/python bench/map.py
+	.venv/bin/python bench/tax.py
+	.venv/bin/python bench/survey.py
