@@ -32,6 +32,7 @@ from matplotlib.figure import Figure
 from sqlalchemy.engine import Connection, Engine
 
 from gisrev import api
+from gisrev.codes import FINDING_LABELS
 from gisrev.errors import GisrevError, InputError
 
 __all__ = ["FLAG_LABELS", "USE_LABELS", "render_html", "write_report"]
@@ -39,16 +40,7 @@ __all__ = ["FLAG_LABELS", "USE_LABELS", "render_html", "write_report"]
 _TEMPLATES = Path(__file__).with_suffix("")  # gisrev/outputs/report/
 
 #: Thai and English labels of the finding codes.
-FLAG_LABELS: dict[str, tuple[str, str]] = {
-    "UNREGISTERED": ("ไม่มีในทะเบียน", "Unregistered"),
-    "UNDERPAID": ("ประเมินต่ำกว่าที่ควร", "Underpaid"),
-    "USE_MISMATCH": ("การใช้ประโยชน์ไม่ตรง", "Use mismatch"),
-    "AREA_MISMATCH": ("เนื้อที่ไม่ตรง", "Area mismatch"),
-    "UNDECLARED_BUILDING": ("สิ่งปลูกสร้างไม่ได้แจ้ง", "Undeclared building"),
-    "ARREARS": ("ค้างชำระ", "Arrears"),
-    "ORPHAN_RECORD": ("ไม่พบแปลงในแผนที่", "Not on the map"),
-    "DUPLICATE_RECORD": ("บัญชีซ้ำ", "Duplicate record"),
-}
+FLAG_LABELS = FINDING_LABELS
 
 #: Thai and English labels of use categories and sub-cases.
 USE_LABELS: dict[str, tuple[str, str]] = {

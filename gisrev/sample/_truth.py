@@ -12,15 +12,11 @@ import re
 import numpy as np
 import pandas as pd
 
+from gisrev.codes import FINDING_CODES
 from gisrev.config import Thresholds
 from gisrev.tax import get_regime
 from gisrev.tax.thai import building_values
 
-# In the order of the finding-code table in DESIGN.md.
-FINDING_CODES = (
-    "UNREGISTERED", "UNDERPAID", "USE_MISMATCH", "AREA_MISMATCH",
-    "UNDECLARED_BUILDING", "ARREARS", "ORPHAN_RECORD", "DUPLICATE_RECORD",
-)
 _BUILDING_CATEGORY = {
     "residential": "residential", "commercial": "other", "industrial": "other",
     "agriculture": "agriculture",

@@ -12,19 +12,12 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from gisrev.codes import FINDING_CODES, FINDING_LABELS
 from gisrev.outputs.maps._encode import COARSE, FINE, encode_geometries, script_json
 
 # Finding codes in the order of DESIGN.md; ORPHAN_RECORD is listed, never drawn.
-CODES: tuple[str, ...] = (
-    "UNREGISTERED",
-    "UNDERPAID",
-    "USE_MISMATCH",
-    "AREA_MISMATCH",
-    "UNDECLARED_BUILDING",
-    "ARREARS",
-    "ORPHAN_RECORD",
-    "DUPLICATE_RECORD",
-)
+CODES = FINDING_CODES
+LABELS = FINDING_LABELS
 # Okabe–Ito: distinguishable with the common colour-vision deficiencies.
 COLORS: dict[str, str] = {
     "UNREGISTERED": "#D55E00",  # vermillion
@@ -35,16 +28,6 @@ COLORS: dict[str, str] = {
     "ARREARS": "#56B4E9",  # sky blue
     "ORPHAN_RECORD": "#F0E442",  # yellow
     "DUPLICATE_RECORD": "#000000",  # black
-}
-LABELS: dict[str, tuple[str, str]] = {
-    "UNREGISTERED": ("ไม่มีในทะเบียน", "Unregistered"),
-    "UNDERPAID": ("ประเมินต่ำกว่าที่ควร", "Underpaid"),
-    "USE_MISMATCH": ("การใช้ประโยชน์ไม่ตรง", "Use mismatch"),
-    "AREA_MISMATCH": ("เนื้อที่ไม่ตรง", "Area mismatch"),
-    "UNDECLARED_BUILDING": ("สิ่งปลูกสร้างไม่ได้แจ้ง", "Undeclared building"),
-    "ARREARS": ("ค้างชำระ", "Arrears"),
-    "ORPHAN_RECORD": ("ไม่พบแปลงในแผนที่", "Not on the map"),
-    "DUPLICATE_RECORD": ("บัญชีซ้ำ", "Duplicate record"),
 }
 _BITS = {code: i for i, code in enumerate(CODES)}
 _TOKEN = re.compile(r"\{\{([A-Z_]+)\}\}")
