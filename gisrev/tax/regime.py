@@ -131,6 +131,14 @@ class Regime(Protocol):
         """Tax one taxpayer's properties within one local government together; one result each."""
         ...
 
+    def reduction_percent(self, tax_year: int, /) -> float:
+        """Return the general reduction of a tax year, in percent of the computed tax."""
+        ...
+
+    def with_changes(self, *args: Any, **changes: Any) -> Regime:
+        """Return a what-if copy with other rates or reductions (keywords are the regime's)."""
+        ...
+
 
 @functools.cache
 def get_regime(name: str = "thai") -> Regime:

@@ -240,7 +240,50 @@ class ThaiRegime:
         self.supported_years: tuple[int, ...] = tuple(sorted(self._t.years))
         self.uses: tuple[str, ...] = tuple(self._t.uses)
 
+    @classmethod
+    def _from_tables(cls, tables: _Tables, *, tables_dir: Path) -> ThaiRegime:
+        """Build a regime on tables already checked (a what-if: :mod:`gisrev.tax.scenario`)."""
+        regime = cls.__new__(cls)
+        regime._dir = tables_dir
+        regime._t = tables
+        regime.supported_years = tuple(sorted(tables.years))
+        regime.uses = tuple(tables.uses)
+        return regime
+
     # -- public API -------------------------------------------------------------------------
+
+    def reduction_percent(self, tax_year: int) -> float:
+        """Return the general reduction (royal decree, Act s.55) of a tax year, in percent.
+
+        Examples
+        --------
+        >>> ThaiRegime().reduction_percent(2023)
+        15.0
+        """
+        return self._year(tax_year).reduction_percent
+
+    def with_changes(
+        self,
+        *,
+        rates_percent: Mapping[str, Sequence[tuple[float | None, float]]] | None = None,
+        rate_factor: Mapping[str, float] | float | None = None,
+        reduction_percent: Mapping[int, float] | float | None = None,
+    ) -> ThaiRegime:
+        """Return a what-if copy of this regime; see :func:`gisrev.tax.scenario.with_changes`.
+
+        Examples
+        --------
+        >>> ThaiRegime().with_changes(reduction_percent=0).reduction_percent(2023)
+        0.0
+        """
+        from gisrev.tax.scenario import with_changes
+
+        return with_changes(
+            self,
+            rates_percent=rates_percent,
+            rate_factor=rate_factor,
+            reduction_percent=reduction_percent,
+        )
 
     def compute(self, prop: Property, /) -> TaxResult:
         """Tax one property and explain each step.
