@@ -33,6 +33,7 @@ from gisrev.analyze import FINDING_CODES  # DESIGN.md order, the order of findin
 from gisrev.config import load_settings
 from gisrev.db import make_engine
 from gisrev.errors import InputError
+from gisrev.tax import Regime
 
 __all__ = [
     "FINDING_CODES",
@@ -517,38 +518,200 @@ def gap_by_year(
     return df
 
 
+# What-if: the flagged parcels' evidence (stored in findings) taxed again under other rules.
+# The analysis keeps no per-parcel evidence table, so parcels without a finding are not re-taxed.
+
+_CURRENT = "current"
+
+# Per flagged parcel: its evidence, its first register row's owner type and exemption (the
+# analysis' rule for the sub-case) and the building share threshold the analysis ran with.
+_EVIDENCE_SQL = (
+    "SELECT f.parcel_id, f.parcel_code, 'UNREGISTERED' = ANY(f.flags) AS unregistered,"
+    " coalesce(f.evidence_use, f.declared_use, 'vacant') AS category,"
+    " coalesce(f.land_value, 0) AS land_value, coalesce(f.building_value, 0) AS building_value,"
+    " coalesce(f.tax_paid, 0) AS tax_paid, f.expected_tax,"
+    " r.id IS NOT NULL AS has_register, coalesce(nullif(r.owner_type, ''), 'individual')"
+    " AS owner_type, coalesce(r.exemption, 0) AS exemption,"
+    " CAST(a.settings -> 'thresholds' ->> 'building_min_share' AS float8) AS building_min_share "
+    "FROM findings f"
+    " LEFT JOIN register r ON r.id = (SELECT min(i) FROM unnest(f.register_ids) AS i)"
+    " LEFT JOIN analysis_runs a ON a.id = f.analysis_run_id "
+    "WHERE f.lgu_code = :lgu AND f.tax_year = :year AND f.parcel_id IS NOT NULL "
+    "ORDER BY f.parcel_id"
+)
+
+# Floor area per use category of the buildings standing on some parcels, placed as the
+# analysis places them (30_buildings.sql): on the parcel holding most of the footprint.
+_SHARES_SQL = (
+    "WITH b AS (SELECT DISTINCT ON (b.id) p.id AS parcel_id, ST_Area(b.geom) AS footprint,"
+    "  ST_Area(b.geom) * greatest(coalesce(b.floors, 1), 1) AS floor_area,"
+    "  ST_Area(ST_Intersection(b.geom, p.geom)) AS overlap,"
+    "  CASE lower(btrim(b.use)) WHEN 'residential' THEN 'residential'"
+    "   WHEN 'commercial' THEN 'other' WHEN 'industrial' THEN 'other' WHEN 'other' THEN 'other'"
+    "   WHEN 'agriculture' THEN 'agriculture' END AS category"
+    " FROM buildings b JOIN parcels p ON p.lgu_code = b.lgu_code AND ST_Intersects(b.geom, p.geom)"
+    " WHERE b.lgu_code = :lgu AND EXISTS (SELECT 1 FROM parcels t"
+    "  WHERE t.id = ANY(CAST(:ids AS bigint[])) AND ST_Intersects(b.geom, t.geom))"
+    " ORDER BY b.id, overlap DESC, p.id) "
+    "SELECT parcel_id,"
+    " coalesce(sum(floor_area) FILTER (WHERE category = 'residential'), 0) AS res_area,"
+    " coalesce(sum(floor_area) FILTER (WHERE category = 'other'), 0) AS other_area,"
+    " coalesce(sum(floor_area) FILTER (WHERE category = 'agriculture'), 0) AS agri_area "
+    "FROM b WHERE parcel_id = ANY(CAST(:ids AS bigint[])) AND overlap > :share * footprint "
+    "GROUP BY parcel_id"
+)
+
+
 def _year_reduction(year: int, regime_name: str) -> float:
     """Return the share of tax the year's royal decree takes off (0.15 for 15 %)."""
-    from gisrev.tax import Property, get_regime
+    from gisrev.tax import get_regime
 
-    # The regime's own breakdown of a plain property says what it takes off.
-    result = get_regime(regime_name).compute(Property(year, "other", 10_000_000.0))
-    before = next(s.amount for s in result.steps if s.label_en == "Tax before reduction")
-    return 1.0 - result.tax / before if before else 0.0
+    return get_regime(regime_name).reduction_percent(year) / 100.0
+
+
+def _evidence(conn: Connection, year: int, lgu: str) -> pd.DataFrame:
+    """Return the flagged parcels' evidence with the mixed-use shares the analysis used."""
+    df = pd.read_sql(sa.text(_EVIDENCE_SQL), conn, params={"lgu": lgu, "year": year})
+    stale = df[~df["unregistered"] & ~df["has_register"]]
+    if not stale.empty:
+        msg = (
+            f"findings of tax year {be_year(year)}: parcel {stale['parcel_code'].iloc[0]!r} "
+            "has no register row any more (the register was reloaded); "
+            f"run `gisrev analyze --year {be_year(year)}` again"
+        )
+        raise InputError(msg)
+    shares = pd.DataFrame({"res_share": 0.5, "other_share": 0.5, "agri_share": 0.0},
+                          index=df.index)
+    mixed = df["category"] == "mixed"
+    if mixed.any():
+        areas = pd.read_sql(sa.text(_SHARES_SQL), conn, params={
+            "lgu": lgu, "ids": df.loc[mixed, "parcel_id"].tolist(),
+            "share": float(df.loc[mixed, "building_min_share"].fillna(0.5).iloc[0]),
+        }).set_index("parcel_id")
+        areas = areas.reindex(df["parcel_id"]).fillna(0.0).set_axis(df.index)
+        several = (areas > 0).sum(axis=1) > 1  # one building use only: half and half
+        total = areas.sum(axis=1)
+        for col, area in (("res_share", "res_area"), ("other_share", "other_area"),
+                          ("agri_share", "agri_area")):
+            shares.loc[several, col] = areas.loc[several, area] / total[several]
+    return df.join(shares)
+
+
+def _tax_rows(df: pd.DataFrame, year: int) -> pd.DataFrame:
+    """Return the rows the tax engine is asked, one per parcel and use part (60_tax_input.sql)."""
+    residential = pd.Series("residential-other", index=df.index)
+    residential[df["exemption"] >= 10_000_000] = "residential-primary-building"
+    residential[(df["exemption"] >= 50_000_000) | df["unregistered"]] = "residential-primary"
+    mixed = df["category"] == "mixed"
+    parts = []
+    for use, share in (
+        (residential.where(df["category"].isin(["residential", "mixed"]), df["category"]),
+         df["res_share"].where(mixed, 1.0)),
+        (pd.Series("other", index=df.index), df["other_share"].where(mixed, 0.0)),
+        (pd.Series("agriculture", index=df.index), df["agri_share"].where(mixed, 0.0)),
+    ):
+        part = pd.DataFrame({
+            "parcel_id": df["parcel_id"], "tax_year": year, "use": use,
+            "land_value": df["land_value"] * share, "building_value": df["building_value"] * share,
+            "owner_type": df["owner_type"].where(~df["unregistered"], "individual"),
+            "vacant_years": 0,
+        })
+        parts.append(part[share > 0])
+    return pd.concat(parts, ignore_index=True)
+
+
+def _scenario_regimes(scenarios: Mapping[str, Any], base: Regime) -> dict[str, Regime]:
+    """Return the current regime and one per scenario (a regime, or ``with_changes`` keywords)."""
+    out: dict[str, Regime] = {_CURRENT: base}
+    for name, spec in scenarios.items():
+        if not isinstance(name, str) or not name or name == _CURRENT:
+            msg = (
+                f"what_if(scenarios): scenario name {name!r}; expected a non-empty text other "
+                f"than {_CURRENT!r} (the year's own rules are always the first row)"
+            )
+            raise InputError(msg)
+        if isinstance(spec, Regime):
+            out[name] = spec
+        elif isinstance(spec, Mapping):
+            out[name] = base.with_changes(**spec)
+        else:
+            msg = (
+                f"what_if(scenarios[{name!r}]): got {type(spec).__name__}; expected a regime or "
+                "the keywords of with_changes, e.g. {'rate_factor': {'other': 1.2}}"
+            )
+            raise InputError(msg)
+    return out
+
+
+def _what_if_scenarios(
+    year: int, scenarios: Mapping[str, Any], bind: Engine | Connection, lgu: str | None,
+    regime_name: str,
+) -> pd.DataFrame:
+    from gisrev.tax import get_regime
+
+    regimes = _scenario_regimes(scenarios, get_regime(regime_name))
+    with _connect(bind) as conn:
+        lgu = _resolve_lgu(conn, year, lgu)
+        df = _evidence(conn, year, lgu)
+        orphan_gap = float(conn.execute(sa.text(
+            "SELECT coalesce(sum(gap), 0) FROM findings"
+            " WHERE lgu_code = :lgu AND tax_year = :year AND parcel_id IS NULL"
+        ), {"lgu": lgu, "year": year}).scalar_one())
+    rows = _tax_rows(df, year)
+    records = []
+    for name, regime in regimes.items():
+        taxes = regime.compute_many(rows) if len(rows) else pd.Series(dtype="float64")
+        expected = (taxes.groupby(rows["parcel_id"]).sum().round(2)
+                    .reindex(df["parcel_id"], fill_value=0.0).to_numpy())
+        gap = expected - df["tax_paid"].to_numpy()
+        gap = gap.clip(min=0.0)
+        gap[df["unregistered"].to_numpy()] = expected[df["unregistered"].to_numpy()]
+        records.append({
+            "scenario": name,
+            "reduction_percent": regime.reduction_percent(year),
+            "parcels": len(df),
+            "expected_tax": round(float(expected.sum()), 2),
+            "gap": round(float(gap.sum()) + orphan_gap, 2),
+        })
+    out = pd.DataFrame.from_records(records)
+    out["expected_change"] = (out["expected_tax"] - out["expected_tax"].iloc[0]).round(2)
+    out["gap_change"] = (out["gap"] - out["gap"].iloc[0]).round(2)
+    return out
 
 
 def what_if(
     year: int,
     *,
-    reduction_percent: Iterable[float] = (0, 15, 50, 90),
+    scenarios: Mapping[str, Regime | Mapping[str, Any]] | None = None,
+    reduction_percent: Iterable[float] | None = None,
     engine: Engine | Connection | None = None,
     lgu: str | None = None,
     regime: str | None = None,
 ) -> pd.DataFrame:
-    """Return the year's expected tax and gap had the general reduction been different.
+    """Return the year's expected tax and gap under other tax rules.
 
-    The Thai Act lets a royal decree take a share off every computed tax (90 % in
-    2020-2021, 15 % in 2023). Each scenario rescales the flagged parcels' expected
-    tax from the year's own reduction to ``reduction_percent`` and recomputes the gap
-    (expected − paid, never below zero; the whole expected tax where unregistered).
-    Orphan register records keep their gap, which is tax already assessed.
+    With ``scenarios``, each flagged parcel is taxed again by the tax engine from the evidence
+    the analysis stored in ``findings`` (land and building value, evidence use, else declared
+    use; owner type and the residential sub-case from its register row, as the analysis does;
+    mixed use split by the floor area of its buildings). The first row, ``current``, is the
+    year's own rules and equals the analysed expected tax. Parcels without a finding are not
+    included: the analysis keeps no per-parcel evidence for them. Orphan register records
+    keep their gap (tax already assessed) in every scenario.
+
+    With ``reduction_percent`` only (the older form), each scenario rescales the analysed
+    expected tax from the year's own general reduction to another one.
 
     Parameters
     ----------
     year
         Tax year, CE or BE.
+    scenarios
+        Scenario name -> a regime, or the keywords of the regime's ``with_changes``
+        (``rates_percent``, ``rate_factor``, ``reduction_percent``; see
+        :func:`gisrev.tax.scenario.with_changes`).
     reduction_percent
-        The reductions to try, in percent.
+        The general reductions to try, in percent (default 0, 15, 50 and 90 when no
+        ``scenarios`` are given).
     engine
         Engine or connection; default: :func:`connect` with the settings.
     lgu
@@ -559,21 +722,42 @@ def what_if(
     Returns
     -------
     pandas.DataFrame
-        One row per scenario: ``reduction_percent``, ``expected_tax``, ``gap`` (baht)
-        and ``gap_change`` against the year as analysed (``actual_reduction_percent``
-        is the year's own reduction).
+        With ``scenarios``: one row per scenario, ``current`` first: ``scenario``,
+        ``reduction_percent`` (the year's under that scenario), ``parcels`` (re-taxed),
+        ``expected_tax``, ``gap``, ``expected_change`` and ``gap_change`` against
+        ``current`` (baht). With ``reduction_percent``: ``reduction_percent``,
+        ``expected_tax``, ``gap``, ``gap_change`` and ``actual_reduction_percent``.
+
+    Raises
+    ------
+    gisrev.InputError
+        Both forms at once, a bad scenario or reduction, or findings older than the register.
+    gisrev.TaxRuleError
+        A scenario the tax law does not allow (e.g. a rate above the Act's ceiling).
 
     Examples
     --------
-    >>> what_if(2566, reduction_percent=[0, 90])  # doctest: +SKIP
+    >>> what_if(2566, scenarios={                                  # doctest: +SKIP
+    ...     "commercial +20 %": {"rate_factor": {"other": 1.2}},
+    ...     "no reduction": {"reduction_percent": 0},
+    ... })
+    >>> what_if(2566, reduction_percent=[0, 90])                    # doctest: +SKIP
     """
     year = ce_year(year)
-    pcts = [float(p) for p in reduction_percent]
+    regime_name = regime or load_settings().regime
+    if scenarios is not None:
+        if reduction_percent is not None:
+            msg = ("what_if: pass scenarios or reduction_percent, not both; a reduction is a "
+                   "scenario too: {'decree 50 %': {'reduction_percent': 50}}")
+            raise InputError(msg)
+        return _what_if_scenarios(year, scenarios, _engine(engine), lgu, regime_name)
+    pcts = [float(p) for p in (reduction_percent if reduction_percent is not None
+                               else (0, 15, 50, 90))]
     bad = [p for p in pcts if not 0 <= p < 100]
     if bad:
         msg = f"what_if(reduction_percent={bad[0]!r}): expected a percentage from 0 up to 100"
         raise InputError(msg)
-    actual = _year_reduction(year, regime or load_settings().regime)
+    actual = _year_reduction(year, regime_name)
     if actual >= 1:
         msg = f"what_if: tax year {be_year(year)} waived the whole tax; there is nothing to rescale"
         raise InputError(msg)
