@@ -7,15 +7,20 @@ travels as EWKB, which PostGIS reads without parsing text. See ``bench/load.py``
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+import struct
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeAlias
 
+import numpy as np
 import psycopg
+import pyarrow as pa
+import pyarrow.compute as pc
 import sqlalchemy as sa
 from geoalchemy2 import Geometry
 from psycopg import sql
 from psycopg.adapt import Dumper
+from psycopg.copy import QueuedLibpqWriter
 from psycopg.pq import Format
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.engine import Connection
@@ -35,6 +40,15 @@ _COPY_TYPES: tuple[tuple[type, str], ...] = (
     (sa.DateTime, "timestamptz"),
     (sa.Text, "text"),
 )
+
+
+# The binary COPY stream: signature, flags, header extension length; ends with -1 (int16).
+_SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + struct.pack("!ii", 0, 0)
+_TRAILER = struct.pack("!h", -1)
+_FIXED = {"int4": ">i4", "int8": ">i8", "float8": ">f8"}  # network byte order
+
+#: A column's values for :func:`copy_columns`: an Arrow array, or one value for every row.
+ColumnValues: TypeAlias = pa.Array | pa.ChunkedArray | str | int | float | bytes | None
 
 
 class _JsonTextBinaryDumper(Dumper):
@@ -137,3 +151,123 @@ def deferred_indexes(conn: Connection, table: sa.Table) -> Iterator[None]:
         conn.execute(sa.schema.AddConstraint(constraint))
     for index in indexes:
         conn.execute(sa.schema.CreateIndex(index))
+
+
+@contextmanager
+def copy_columns(
+    conn: Connection, table: sa.Table, columns: Sequence[str]
+) -> Iterator[Callable[[Sequence[ColumnValues]], int]]:
+    """Open one binary COPY into ``table`` and yield a function that sends a batch of columns.
+
+    The binary COPY stream is assembled column-wise by Arrow's C kernels (no Python
+    per row) and handed to a writer thread, so the server ingests one batch while the
+    caller prepares the next. Everything is written in the connection's transaction
+    when the block ends.
+
+    Parameters
+    ----------
+    conn
+        A SQLAlchemy connection on psycopg 3, usually inside ``engine.begin()``.
+    table
+        The target table (from :func:`gisrev.db.schema.tables`).
+    columns
+        The columns each batch gives values for, in order; the others get their defaults.
+
+    Yields
+    ------
+    callable
+        ``write(values) -> int`` taking one entry per column: an Arrow array (nulls are
+        NULL) or a single Python value repeated on every row. Text columns take string
+        arrays, geometry columns EWKB binary arrays carrying the table's SRID, JSONB
+        columns JSON text, numeric columns numeric arrays. Returns the rows sent.
+
+    Examples
+    --------
+    >>> with copy_columns(conn, t.parcels, ["lgu_code", "parcel_code", ...]) as write:
+    ...     write(["MH", pa.array(["A-1", "A-2"]), ...])  # doctest: +SKIP
+    """
+    pg = psycopg_connection(conn)
+    types = [_copy_type(table.c[name]) for name in columns]
+    for name, pg_type in zip(columns, types, strict=True):
+        if pg_type not in {"text", "bytea", "jsonb", *_FIXED}:
+            msg = f"copy_columns cannot send column {name!r} of type {pg_type}; use copy_rows"
+            raise TypeError(msg)
+    statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(
+        sql.Identifier(table.name), sql.SQL(", ").join(sql.Identifier(c) for c in columns)
+    )
+    field_count = pa.scalar(struct.pack("!h", len(columns)), pa.binary())
+
+    def write(values: Sequence[ColumnValues]) -> int:
+        if len(values) != len(columns):
+            msg = f"expected {len(columns)} columns ({', '.join(columns)}), got {len(values)}"
+            raise ValueError(msg)
+        n = next((len(v) for v in values if isinstance(v, pa.Array | pa.ChunkedArray)), None)
+        if n is None:
+            msg = "copy_columns needs at least one Arrow array to know the number of rows"
+            raise ValueError(msg)
+        if n == 0:
+            return 0
+        parts: list[pa.Array | pa.Scalar] = [field_count]
+        for name, pg_type, value in zip(columns, types, values, strict=True):
+            parts.extend(_binary_field(value, pg_type, n, name))
+        rows = pc.binary_join_element_wise(
+            *parts, b"", null_handling="replace", null_replacement=b""
+        )
+        if isinstance(rows, pa.ChunkedArray):
+            rows = rows.combine_chunks()
+        offsets = np.frombuffer(rows.buffers()[1], dtype=np.int32)
+        start, end = int(offsets[rows.offset]), int(offsets[rows.offset + n])
+        copy.write(memoryview(rows.buffers()[2])[start:end])
+        return n
+
+    with pg.cursor() as cur, cur.copy(statement, writer=QueuedLibpqWriter(cur)) as copy:
+        copy.write(_SIGNATURE)
+        yield write
+        copy.write(_TRAILER)
+
+
+def _binary_field(value: ColumnValues, pg_type: str, n: int, name: str) -> list[Any]:
+    """Return the parts of one column in binary COPY rows: length prefixes, then data."""
+    if isinstance(value, pa.Array | pa.ChunkedArray):
+        array = value.combine_chunks() if isinstance(value, pa.ChunkedArray) else value
+        if len(array) != n:
+            msg = f"column {name!r} has {len(array)} values, expected {n}"
+            raise ValueError(msg)
+        return _binary_array(array, pg_type, n)
+    if value is None:
+        return [pa.scalar(struct.pack("!i", -1), pa.binary())]
+    if pg_type in _FIXED:
+        data = np.array([value]).astype(_FIXED[pg_type]).tobytes()
+    elif isinstance(value, bytes):
+        data = value
+    else:
+        data = str(value).encode()
+    if pg_type == "jsonb":
+        data = b"\x01" + data
+    return [pa.scalar(struct.pack("!i", len(data)) + data, pa.binary())]
+
+
+def _binary_array(array: pa.Array, pg_type: str, n: int) -> list[pa.Array]:
+    nulls = array.is_null().to_numpy(zero_copy_only=False)
+    if pg_type in _FIXED:
+        numbers = array.fill_null(0).to_numpy(zero_copy_only=False)
+        width = np.dtype(_FIXED[pg_type]).itemsize
+        data = _fixed_binary(numbers.astype(_FIXED[pg_type]).view(np.uint8), width, n)
+        lengths = np.where(nulls, -1, width)
+        return [
+            _fixed_binary(lengths.astype(">i4").view(np.uint8), 4, n),
+            pc.if_else(nulls, None, data),
+        ]
+    if not pa.types.is_binary(array.type):  # text, large text or large binary
+        array = array.cast(pa.binary())
+    lengths = pc.binary_length(array).fill_null(-1).to_numpy(zero_copy_only=False)
+    if pg_type == "jsonb":  # binary jsonb is a version byte, then the JSON text
+        lengths = np.where(nulls, -1, lengths + 1)
+        array = pc.binary_join_element_wise(pa.scalar(b"\x01", pa.binary()), array, b"")
+    return [_fixed_binary(lengths.astype(">i4").view(np.uint8), 4, n), array]
+
+
+def _fixed_binary(data: np.ndarray, width: int, n: int) -> pa.Array:
+    """View ``n`` packed values of ``width`` bytes as an Arrow binary array."""
+    fixed = pa.FixedSizeBinaryArray.from_buffers(pa.binary(width), n, [None, pa.py_buffer(data)])
+    return fixed.cast(pa.binary())

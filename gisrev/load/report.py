@@ -148,13 +148,25 @@ def start_run(
 
 
 def finish_run(
-    conn: Connection, t: Tables, report: LoadReport, *, lgu_code: str, rejects: Sequence[Reject]
+    conn: Connection,
+    t: Tables,
+    report: LoadReport,
+    *,
+    lgu_code: str,
+    rejects: Sequence[Reject],
+    source_hash: str | None = None,
 ) -> None:
-    """Record a load's counts, warnings and rejects."""
+    """Record a load's counts, warnings and rejects.
+
+    ``source_hash``, when given, replaces the one :func:`start_run` recorded (a loader
+    that hashes the source while it reads it starts the run before the hash is known).
+    """
+    hashed = {} if source_hash is None else {"source_hash": source_hash}
     conn.execute(
         t.load_runs.update()
         .where(t.load_runs.c.id == report.run_id)
         .values(
+            **hashed,
             duration_s=report.duration_s,
             n_read=report.n_read,
             n_loaded=report.n_loaded,

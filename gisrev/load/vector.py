@@ -8,6 +8,7 @@ all inside one transaction: a load that fails writes nothing.
 from __future__ import annotations
 
 import codecs
+import concurrent.futures
 import contextlib
 import datetime as dt
 import math
@@ -15,7 +16,7 @@ import os
 import struct
 import time
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,7 @@ from pyproj import CRS, Transformer
 from sqlalchemy.engine import Engine
 
 from gisrev.config import Settings
-from gisrev.db.copy import BATCH_SIZE, copy_rows, deferred_indexes
+from gisrev.db.copy import BATCH_SIZE, ColumnValues, copy_columns, deferred_indexes
 from gisrev.db.schema import Tables, open_tables
 from gisrev.errors import InputError, MappingError
 from gisrev.load.mapping import ColumnMapping, read_mapping, resolve_columns, value_map
@@ -96,7 +97,7 @@ def detect_encoding(path: str | os.PathLike[str]) -> str | None:
     if dbf is not None:
         header_len = int.from_bytes(dbf[8:10], "little") if len(dbf) >= 10 else len(dbf)
         body = dbf[header_len:]
-    if max(body, default=0) < 0x80:  # ASCII reads the same in any encoding
+    if body.isascii():  # ASCII reads the same in any encoding
         return declared
     if declared is not None and _decodes(body, declared):
         return declared
@@ -188,25 +189,31 @@ def _normalised_codes(codes: pa.Array | pa.ChunkedArray) -> pa.Array | pa.Chunke
     return pc.replace_substring_regex(pc.utf8_upper(codes), pattern=CODE_SEPARATORS, replacement="")
 
 
-def _objects(column: pa.Array | pa.ChunkedArray) -> np.ndarray:
-    return np.asarray(column.to_numpy(zero_copy_only=False), dtype=object)
+# Little-endian EWKB MultiPolygon headers with the SRID flag; a Polygon also needs a count of 1.
+_EWKB_HEADERS = {
+    "polygon": struct.Struct("<BIII"),  # byte order, type | SRID flag, SRID, number of polygons
+    "multi": struct.Struct("<BII"),  # byte order, type | SRID flag, SRID
+}
 
 
-_POLYGON_EWKB = struct.Struct("<BIII")  # byte order, type | SRID flag, SRID, number of polygons
-_MULTI_EWKB = struct.Struct("<BII")
+def _multipolygon_ewkb(geoms: np.ndarray, srid: int) -> pa.Array:
+    """Return EWKB MultiPolygons carrying ``srid`` as an Arrow binary array.
 
-
-def _multipolygon_ewkb(geoms: np.ndarray, srid: int) -> list[bytes]:
-    """Return EWKB MultiPolygons carrying ``srid``; Polygons are wrapped, not rebuilt."""
-    wkb = shapely.to_wkb(geoms, byte_order=1, output_dimension=2)
-    polygon = _POLYGON_EWKB.pack(1, 0x20000006, srid, 1)
-    multi = _MULTI_EWKB.pack(1, 0x20000006, srid)
-    # little-endian WKB: byte 1 is the geometry type (3 Polygon, 6 MultiPolygon)
-    return [polygon + w if w[1] == 3 else multi + w[5:] for w in wkb]
+    Polygons are wrapped by rewriting their WKB header, not rebuilt as geometries.
+    """
+    wkb = pa.array(shapely.to_wkb(geoms, byte_order=1, output_dimension=2), pa.binary())
+    polygon = pa.scalar(_EWKB_HEADERS["polygon"].pack(1, 0x20000006, srid, 1), pa.binary())
+    multi = pa.scalar(_EWKB_HEADERS["multi"].pack(1, 0x20000006, srid), pa.binary())
+    is_polygon = shapely.get_type_id(geoms) == shapely.GeometryType.POLYGON
+    # A MultiPolygon's WKB after its 5-byte header (order, type) goes behind the EWKB header.
+    head = pc.if_else(is_polygon, polygon, multi)
+    if not is_polygon.all():  # (an explicit stop: pyarrow 26 fails without one)
+        wkb = pc.if_else(is_polygon, wkb, pc.binary_slice(wkb, 5, np.iinfo(np.int32).max))
+    return pc.binary_join_element_wise(head, wkb, b"")
 
 
 class _Batcher:
-    """Turns Arrow batches into rows for COPY, collecting rejects, repairs and warnings."""
+    """Turns Arrow batches into columns for COPY, collecting rejects, repairs and warnings."""
 
     def __init__(
         self,
@@ -240,39 +247,42 @@ class _Batcher:
         self.source_bounds = np.array([np.inf, np.inf, -np.inf, -np.inf])
         self.bounds = np.array([np.inf, np.inf, -np.inf, -np.inf])
 
-    def rows(
+    def columns_of(
         self, batch: Any, *, fid_column: str, geom_column: str
-    ) -> tuple[list[str], Iterator[tuple]]:
-        """Return (columns, rows) for the features of one batch that load."""
+    ) -> tuple[list[str], list[ColumnValues]]:
+        """Return (column names, Arrow columns) of the features of one batch that load."""
         n = batch.num_rows
         self.n_read += n
         fids = np.asarray(batch.column(fid_column).to_numpy(zero_copy_only=False), dtype=np.int64)
         wkb = batch.column(geom_column).to_numpy(zero_copy_only=False)
         attrs = batch.drop_columns([fid_column, geom_column])
         self._check_text(attrs, fids)
-        reason: list[tuple[str | None, str | None, str] | None] = [None] * n
+        rejected = np.zeros(n, dtype=bool)
+        reasons: dict[int, tuple[str | None, str | None, str]] = {}
 
         def reject(where: np.ndarray | int, field: str | None, values: Any, why: str) -> None:
             """Reject the features at a boolean mask or one index (the first reason stays)."""
-            indices = [where] if isinstance(where, int | np.integer) else np.flatnonzero(where)
+            if isinstance(where, int | np.integer):
+                indices = [int(where)] if not rejected[where] else []
+            else:
+                indices = np.flatnonzero(np.asarray(where, dtype=bool) & ~rejected).tolist()
             for i in indices:
-                if reason[i] is None:
-                    shown = None if values is None else values[i]
-                    reason[i] = (field, None if shown is None else str(shown), why)
+                shown = None if values is None else values[i]
+                reasons[i] = (field, None if shown is None else str(shown), why)
+                rejected[i] = True
 
         geoms = self._geometry(wkb, reject)
         fields = self._fields(attrs, fids, reject)
 
-        ok = np.array([r is None for r in reason], dtype=bool)
-        for i in np.flatnonzero(~ok):
-            field, value, why = reason[i]  # type: ignore[misc]
+        for i in sorted(reasons):
+            field, value, why = reasons[i]
             self.rejects.append(
                 Reject(row_no=None, feature_id=int(fids[i]), field=field, value=value, reason=why)
             )
-        keep = np.flatnonzero(ok)
+        keep = np.flatnonzero(~rejected)
         self.n_loaded += len(keep)
         if not len(keep):
-            return [], iter(())
+            return [], []
         kept = geoms[keep]
         b = shapely.total_bounds(kept)
         self.bounds = np.array(
@@ -283,20 +293,22 @@ class _Batcher:
                 max(self.bounds[3], b[3]),
             ]
         )
-        ewkb = _multipolygon_ewkb(kept, self.srid)
-
-        extra = attrs.drop_columns([c for c in self.columns if c in attrs.column_names]).to_pandas()
-        names = ["lgu_code", "run_id", "geom"]
-        series: list[Any] = [ewkb]
-        for field, values in fields.items():
+        take = None if len(keep) == n else pa.array(keep)
+        names: list[str] = ["lgu_code", "run_id", "geom"]
+        values: list[ColumnValues] = [
+            self.lgu_code,
+            self.run_id,
+            _multipolygon_ewkb(kept, self.srid),
+        ]
+        for field, column in fields.items():
             names.append(field)
-            series.append(values[keep])
-        if len(extra.columns):
+            values.append(column if take is None else column.take(take))
+        extra = attrs.drop_columns([c for c in self.columns if c in attrs.column_names])
+        if extra.num_columns:
             names.append("attrs")
-            series.append(_json_lines(extra.iloc[keep]))
-        lgu, run = self.lgu_code, self.run_id
-        rows = ((lgu, run, *vals) for vals in zip(*series, strict=True))
-        return names, rows
+            frame = extra.to_pandas() if take is None else extra.take(take).to_pandas()
+            values.append(pa.array(_json_lines(frame), pa.string()))
+        return names, values
 
     def _check_text(self, attrs: pa.RecordBatch, fids: np.ndarray) -> None:
         """Refuse text that is not valid UTF-8 after decoding (a wrong encoding).
@@ -352,71 +364,87 @@ class _Batcher:
                 [min(sb[0], b[0]), min(sb[1], b[1]), max(sb[2], b[2]), max(sb[3], b[3])]
             )
         if self.transformer is not None and usable.any():
-            transform = self.transformer.transform
+            # One PROJ call on the batch's coordinate arrays (x and y, no interleaving copy).
             geoms[usable] = shapely.transform(
-                geoms[usable], lambda xy: np.column_stack(transform(xy[:, 0], xy[:, 1]))
+                geoms[usable], self.transformer.transform, interleaved=False
             )
             if self.operation is None:
                 # The operation PROJ actually used (known only once it has transformed).
                 self.operation = _operation(self.transformer)
-        invalid = usable & ~shapely.is_valid(geoms)
-        for i in np.flatnonzero(invalid):
-            repaired = shapely.make_valid(geoms[i])
-            polygons = [
-                p
-                for p in shapely.get_parts(repaired)
-                if p.geom_type in ("Polygon", "MultiPolygon") and not p.is_empty
-            ]
-            if polygons:
-                geoms[i] = shapely.union_all(polygons) if len(polygons) > 1 else polygons[0]
-                self.n_repaired += 1
-            else:
-                geoms[i] = None
-                reject(i, "geometry", None, "invalid polygon with no area left after repair")
+        invalid = np.flatnonzero(usable & ~shapely.is_valid(geoms))
+        if len(invalid):
+            # Repair only the invalid subset; keep the polygonal parts of what make_valid returns.
+            parts, owner = shapely.get_parts(shapely.make_valid(geoms[invalid]), return_index=True)
+            part_types = shapely.get_type_id(parts)
+            polygonal_part = (
+                (part_types == shapely.GeometryType.POLYGON)
+                | (part_types == shapely.GeometryType.MULTIPOLYGON)
+            ) & ~shapely.is_empty(parts)
+            for j, i in enumerate(invalid):
+                polygons = parts[(owner == j) & polygonal_part]
+                if len(polygons):
+                    geoms[i] = shapely.union_all(polygons) if len(polygons) > 1 else polygons[0]
+                    self.n_repaired += 1
+                else:
+                    geoms[i] = None
+                    reject(
+                        int(i), "geometry", None, "invalid polygon with no area left after repair"
+                    )
         return geoms
 
     def _fields(
         self, attrs: pa.RecordBatch, fids: np.ndarray, reject: Callable[..., None]
-    ) -> dict[str, np.ndarray]:
-        out: dict[str, np.ndarray] = {}
+    ) -> dict[str, pa.Array]:
+        out: dict[str, pa.Array] = {}
         for column, field in self.columns.items():
             raw = attrs.column(column)
             if field in _TEXT:
                 values = _text(raw, digits=field in _DIGIT_TEXT)
                 if field in self.value_maps:
                     values = self._categorise(field, values)
-                out[field] = _objects(values)
+                out[field] = values
             else:
                 out[field] = self._numbers(field, raw.to_pandas(), reject)
         for field in _REQUIRED[self.kind]:
             if field not in out:
                 continue
-            blank = pd.isna(out[field])
+            blank = out[field].is_null().to_numpy(zero_copy_only=False)
             reject(blank, field, None, f"missing {field}")
         if "parcel_code" in out:
-            codes = out["parcel_code"]
-            dup = np.zeros(len(codes), dtype=bool)
-            first: list[Any] = [None] * len(codes)
-            seen = self.seen_codes
-            for i, code in enumerate(codes):
-                if code is None:
-                    continue
-                if code in seen:
-                    dup[i] = True
-                    first[i] = seen[code]
-                else:
-                    seen[code] = int(fids[i])
-            for j in np.flatnonzero(dup):
-                reject(
-                    j,
-                    "parcel_code",
-                    codes,
-                    f"duplicate parcel_code; feature {first[j]} has the same code and was loaded",
-                )
-            out["parcel_code_norm"] = _objects(
-                _normalised_codes(attrs.column(self._source_of("parcel_code")))
+            self._duplicates(out["parcel_code"], fids, reject)
+            out["parcel_code_norm"] = _normalised_codes(
+                attrs.column(self._source_of("parcel_code"))
             )
         return out
+
+    def _duplicates(self, codes: pa.Array, fids: np.ndarray, reject: Callable[..., None]) -> None:
+        """Reject repeated parcel codes (in this batch or an earlier one); the first one loads."""
+        listed = codes.to_numpy(zero_copy_only=False).tolist()
+        # First feature of each code in this batch, by dict insertion from the end (C speed).
+        first_here = dict(zip(reversed(listed), reversed(fids.tolist()), strict=True))
+        first_here.pop(None, None)
+        seen = self.seen_codes
+        n_codes = len(listed) - codes.null_count
+        if len(first_here) == n_codes and not (seen.keys() & first_here.keys()):
+            seen.update(first_here)
+            return
+        dup = np.zeros(len(listed), dtype=bool)  # some code repeats: find which, in order
+        first: list[Any] = [None] * len(listed)
+        for i, code in enumerate(listed):
+            if code is None:
+                continue
+            if code in seen:
+                dup[i] = True
+                first[i] = seen[code]
+            else:
+                seen[code] = int(fids[i])
+        for j in np.flatnonzero(dup):
+            reject(
+                int(j),
+                "parcel_code",
+                listed,
+                f"duplicate parcel_code; feature {first[j]} has the same code and was loaded",
+            )
 
     def _source_of(self, field: str) -> str:
         return next(column for column, f in self.columns.items() if f == field)
@@ -444,7 +472,7 @@ class _Batcher:
             del self.unknown_values[field]
         return pc.take(pa.array(mapped, pa.string()), encoded.indices)
 
-    def _numbers(self, field: str, raw: pd.Series, reject: Callable[..., None]) -> np.ndarray:
+    def _numbers(self, field: str, raw: pd.Series, reject: Callable[..., None]) -> pa.Array:
         year = field == "year_built"
         integer = field in {"floors", "year_built"}
         if pd.api.types.is_numeric_dtype(raw) and not year:
@@ -453,9 +481,10 @@ class _Batcher:
             if integer:
                 bad = ~nulls & (values != np.round(values))
                 reject(bad, field, raw.to_numpy(), "expected a whole number")
-                return np.array([None if np.isnan(v) else int(v) for v in values], dtype=object)
+                whole = np.where(nulls | bad, 0, values).astype(np.int64)
+                return pa.array(whole, pa.int64(), mask=nulls | bad)
             reject(~nulls & (values < 0), field, raw.to_numpy(), "expected a non-negative number")
-            return np.array([None if np.isnan(v) else float(v) for v in values], dtype=object)
+            return pa.array(values, pa.float64(), mask=nulls)
         out = np.empty(len(raw), dtype=object)
         for i, v in enumerate(raw.to_numpy(dtype=object)):
             try:
@@ -477,7 +506,7 @@ class _Batcher:
             except ValueError as exc:
                 reject(i, field, raw.to_numpy(dtype=object), f"expected {exc}")
                 out[i] = None
-        return out
+        return pa.array(out, pa.int64() if integer else pa.float64())
 
 
 def _json_lines(frame: pd.DataFrame) -> list[str | None]:
@@ -711,7 +740,6 @@ def load_vector(
             )
             raise MappingError(msg)
     features = info["features"] if info["features"] >= 0 else None
-    source_hash = content_hash(source) if Path(source).exists() else ""
     options = {
         "layer": layer,
         "crs": None if crs is None else str(crs),
@@ -720,7 +748,12 @@ def load_vector(
         "strict": strict,
     }
 
-    with engine.begin() as conn:
+    with (
+        concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool,
+        engine.begin() as conn,
+    ):
+        # Hash the source's bytes in a thread (hashlib releases the GIL) while it loads.
+        hashing = pool.submit(content_hash, source) if Path(source).exists() else None
         t = open_tables(conn)
         transformer = _transformer(src_crs, t.srid)
         table = getattr(t, kind)
@@ -731,7 +764,7 @@ def load_vector(
             kind=kind,
             source=source,
             layer=layer,
-            source_hash=source_hash,
+            source_hash="",  # filled in by finish_run once the hashing thread is done
             options=options,
         )
         # Replace this municipality's layer. When the table holds nothing else, TRUNCATE
@@ -771,14 +804,18 @@ def load_vector(
                 geom_column = meta["geometry_name"] or "wkb_geometry"
                 fid_column = meta["fid_column"] or "OGC_FID"
 
-                for batch in reader:
-                    names, rows = batcher.rows(
-                        batch, fid_column=fid_column, geom_column=geom_column
-                    )
-                    if names:
-                        copy_rows(conn, table, names, rows)
-                    if bar is not None:
-                        bar.update(batch.num_rows)
+                with contextlib.ExitStack() as copying:
+                    write: Callable[[list[ColumnValues]], int] | None = None
+                    for batch in reader:
+                        names, values = batcher.columns_of(
+                            batch, fid_column=fid_column, geom_column=geom_column
+                        )
+                        if names:
+                            if write is None:  # one COPY for the whole load, opened lazily
+                                write = copying.enter_context(copy_columns(conn, table, names))
+                            write(values)
+                        if bar is not None:
+                            bar.update(batch.num_rows)
         except UnicodeDecodeError as exc:
             msg = (
                 f"{source}: attribute text is not {encoding or 'in the declared encoding'} "
@@ -824,5 +861,12 @@ def load_vector(
             warnings=tuple(warnings),
             rejects=tuple(batcher.rejects),
         )
-        finish_run(conn, t, report, lgu_code=settings.lgu_code, rejects=batcher.rejects)
+        finish_run(
+            conn,
+            t,
+            report,
+            lgu_code=settings.lgu_code,
+            rejects=batcher.rejects,
+            source_hash=hashing.result() if hashing is not None else None,
+        )
     return report
