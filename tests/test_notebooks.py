@@ -118,6 +118,13 @@ def test_03_what_if_shows_the_tax_engine_and_the_scenarios(town, database_url, e
     assert text_output(cell_after(nb, "from gisrev.tax import")).strip() == repr(expected)
     scenarios = text_output(cell_after(nb, "scenarios = "))
     assert "reduction_percent" in scenarios and "gap_change" in scenarios
+    # the flagged parcels re-taxed under current rules add up to the analysed expected tax
+    totals = gisrev.summary(2566, engine=engine).totals
+    assert (f"current rules: {totals['expected_tax']:,.2f} baht expected from "
+            f"{totals['flagged_parcels']} flagged parcels, gap {totals['gap']:,.2f} baht"
+            in text_output(cell_after(nb, "current = ")))
+    images = [o for c in nb.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
+    assert len(images) >= 3  # tax by year, scenarios, change against current rules
 
 
 def test_04_survey_progress_shows_each_year_and_the_revenue_recovered(town, database_url,
