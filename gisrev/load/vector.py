@@ -16,7 +16,7 @@ import os
 import struct
 import time
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Generator, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +32,7 @@ from pyproj import CRS, Transformer
 from sqlalchemy.engine import Engine
 
 from gisrev.config import Settings
-from gisrev.db.copy import BATCH_SIZE, ColumnValues, copy_columns, deferred_indexes
+from gisrev.db.copy import ColumnValues, copy_columns, deferred_indexes
 from gisrev.db.schema import Tables, open_tables
 from gisrev.errors import InputError, MappingError
 from gisrev.load.mapping import ColumnMapping, read_mapping, resolve_columns, value_map
@@ -61,6 +61,9 @@ _TEXT = {
     "structure",
 }
 _DIGIT_TEXT = {"deed_no", "building_type", "zone_code"}
+#: Features per Arrow batch: small enough that reading one batch, preparing the one
+#: before and the server's COPY of the one before that overlap (bench/load.py).
+BATCH_SIZE = 20_000
 _DEFER_INDEXES_FROM = 20_000  # features; below this, updating indexes in place is as quick
 _FAR_M = 10_000.0  # a layer further than this from the others is probably in the wrong CRS
 _THAI = range(0x0E00, 0x0E80)
@@ -645,6 +648,20 @@ def _open_layer(path: str, layer: str | None) -> str | int | None:
     return None
 
 
+def _read_ahead(reader: Iterable[pa.RecordBatch]) -> Generator[pa.RecordBatch, None, None]:
+    """Yield the reader's batches, reading the next one in a thread meanwhile.
+
+    GDAL fills the next Arrow batch without the GIL while this thread prepares the
+    current one (shapely and pyproj release it too) and the server ingests the last.
+    """
+    batches = iter(reader)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        ahead = pool.submit(next, batches, None)
+        while (batch := ahead.result()) is not None:
+            ahead = pool.submit(next, batches, None)
+            yield batch
+
+
 def _truncate(conn: sa.Connection, table: sa.Table) -> bool:
     """TRUNCATE in a savepoint; False when not allowed (another table's foreign key points here)."""
     try:
@@ -693,7 +710,7 @@ def load_vector(
     strict
         Fail the whole load, writing nothing, if any feature is rejected.
     batch_size
-        Features per Arrow batch and per COPY.
+        Features per Arrow batch (all batches go into one COPY).
     progress
         Called with the feature count (or None), returning an object with ``update(n)``
         and ``close()`` (e.g. ``tqdm``); the CLI passes one only on a terminal.
@@ -804,9 +821,13 @@ def load_vector(
                 geom_column = meta["geometry_name"] or "wkb_geometry"
                 fid_column = meta["fid_column"] or "OGC_FID"
 
-                with contextlib.ExitStack() as copying:
+                # closing(): the read-ahead thread stops before open_arrow closes the reader.
+                with (
+                    contextlib.closing(_read_ahead(reader)) as batches,
+                    contextlib.ExitStack() as copying,
+                ):
                     write: Callable[[list[ColumnValues]], int] | None = None
-                    for batch in reader:
+                    for batch in batches:
                         names, values = batcher.columns_of(
                             batch, fid_column=fid_column, geom_column=geom_column
                         )
