@@ -258,3 +258,23 @@ def test_duplicate_accounts_first_row_stands(town):
     f = findings(town.engine)["D-1"]
     assert f["flags"] == ["DUPLICATE_RECORD"]
     assert f["tax_paid"] == expected and f["gap"] == 0
+
+
+def test_building_type_without_a_price_counts_as_unvalued_with_a_warning(town):
+    from gisrev.tax.thai import building_value
+
+    town.parcel("T-1", rect(0, 0, 40, 40), price_per_sqwah=1_000)
+    town.building(rect(5, 5, 10, 10), use="commercial", building_type="999", structure="masonry",
+                  year_built=2011, building_code="B-UNPRICED")
+    town.building(rect(20, 20, 10, 10), use="commercial", building_type="105",
+                  structure="masonry", year_built=2011)
+    priced = building_value(floor_area_m2=100, building_type="105", structure="masonry",
+                            age_years=12)
+    report = run_analysis(town.engine, year=YEAR, settings=SETTINGS)
+    (warning,) = report.warnings
+    assert warning.startswith("1 building has a type code without a price")
+    assert "B-UNPRICED" in warning and "'999'" in warning
+    f = findings(town.engine)["T-1"]
+    # The unpriced building counts as 0 baht; the priced one as the tax engine's estimate.
+    assert f["expected_tax"] == tax("other", 400_000, priced)
+    assert "2 buildings on the map" in f["reason_en"]

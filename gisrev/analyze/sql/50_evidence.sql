@@ -1,15 +1,17 @@
 -- One row per parcel: the map's evidence (area, price, land and building value, use) next to
 -- what the register declares. Duplicate accounts: the first (lowest id, i.e. file order)
 -- row stands, the others only raise DUPLICATE_RECORD.
+-- A building's value: appraised, else estimated by the tax engine (_bval), else 0 baht.
 CREATE TEMP TABLE _bsum ON COMMIT DROP AS
-SELECT parcel_id,
+SELECT b.parcel_id,
        count(*) AS n_buildings,
-       sum(COALESCE(value, est_value, 0)) AS building_value,
-       COALESCE(sum(floor_area_m2) FILTER (WHERE category = 'residential'), 0) AS res_area,
-       COALESCE(sum(floor_area_m2) FILTER (WHERE category = 'other'), 0) AS other_area,
-       COALESCE(sum(floor_area_m2) FILTER (WHERE category = 'agriculture'), 0) AS agri_area
-FROM _bld
-GROUP BY parcel_id;
+       sum(COALESCE(b.value, v.value, 0)) AS building_value,
+       COALESCE(sum(b.floor_area_m2) FILTER (WHERE b.category = 'residential'), 0) AS res_area,
+       COALESCE(sum(b.floor_area_m2) FILTER (WHERE b.category = 'other'), 0) AS other_area,
+       COALESCE(sum(b.floor_area_m2) FILTER (WHERE b.category = 'agriculture'), 0) AS agri_area
+FROM _bld AS b
+LEFT JOIN _bval AS v ON v.building_id = b.building_id
+GROUP BY b.parcel_id;
 
 CREATE TEMP TABLE _acc ON COMMIT DROP AS
 SELECT DISTINCT ON (m.parcel_id)
