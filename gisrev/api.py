@@ -24,6 +24,7 @@ from contextlib import AbstractContextManager
 from typing import Any, Literal
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 import sqlalchemy as sa
@@ -668,9 +669,9 @@ def _what_if_scenarios(
         taxes = regime.compute_many(rows) if len(rows) else pd.Series(dtype="float64")
         expected = (taxes.groupby(rows["parcel_id"]).sum().round(2)
                     .reindex(df["parcel_id"], fill_value=0.0).to_numpy())
-        gap = expected - df["tax_paid"].to_numpy()
-        gap = gap.clip(min=0.0)
-        gap[df["unregistered"].to_numpy()] = expected[df["unregistered"].to_numpy()]
+        unregistered = df["unregistered"].to_numpy(dtype=bool)
+        gap = np.where(unregistered, expected,
+                       (expected - df["tax_paid"].to_numpy(dtype="float64")).clip(min=0.0))
         records.append({
             "scenario": name,
             "reduction_percent": regime.reduction_percent(year),

@@ -194,3 +194,16 @@ def test_findings_older_than_the_register_ask_for_a_new_analysis(analysed):
     with pytest.raises(InputError, match=r"parcel 'R-1' has no register row any more .*"
                                          r"run `gisrev analyze --year 2566` again"):
         gisrev.what_if(YEAR, scenarios={}, engine=analysed.engine)
+
+
+def test_a_year_without_findings_gives_zero_in_every_scenario(clean_db):
+    town = Town(clean_db, lgu_code=LGU, tax_year=YEAR)
+    town.zone(rect(-1000, -1000, 5000, 5000), price_per_sqwah=PRICE)
+    town.parcel("C-1", rect(0, 0, 40, 40))
+    vacant = get_regime("thai").compute(Property(YEAR, "vacant", 4_000_000.0)).tax
+    town.register("C-1", declared_use="vacant", declared_area_sqwah=400,
+                  tax_assessed=vacant, tax_paid=vacant)
+    run_analysis(clean_db, year=YEAR, settings=SETTINGS)
+    df = gisrev.what_if(YEAR, scenarios=SCENARIOS, engine=clean_db)
+    assert df["scenario"].tolist() == ["current", *SCENARIOS]
+    assert (df[["parcels", "expected_tax", "gap", "gap_change"]] == 0).all().all()
