@@ -25,6 +25,7 @@ from sqlalchemy.engine import Connection, Engine
 from gisrev.config import Settings
 from gisrev.db.engine import transaction
 from gisrev.errors import InputError
+from gisrev.outputs._spreadsheet import csv_text
 
 __all__ = ["EXPORT_COLUMNS", "export_findings", "findings_frame"]
 
@@ -56,7 +57,6 @@ _MONEY = ("expected_tax", "tax_paid", "gap", "tax_assessed")
 _AREA = ("declared_area_sqwah", "mapped_area_sqwah")
 _TEXT = ("parcel_code", "flags", "reason_th", "reason_en", "zone", "declared_use",
          "evidence_use", "account_id", "deed_no")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 _SELECT = """
 SELECT f.parcel_code, array_to_string(f.flags, ';') AS flags, f.expected_tax, f.tax_paid, f.gap,
@@ -118,17 +118,10 @@ def findings_frame(engine: Engine | Connection, *, year: int, settings: Settings
     return frame[list(EXPORT_COLUMNS)]
 
 
-def _defuse(value: object) -> object:
-    """Make text that a spreadsheet would run as a formula plain text."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
 def _write_csv(frame: pd.DataFrame, path: Path) -> None:
     out = frame.copy()
     for col in _TEXT:
-        out[col] = out[col].map(_defuse)
+        out[col] = out[col].map(lambda v: csv_text(v) if isinstance(v, str) else v)
     out.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\r\n")
 
 

@@ -25,6 +25,7 @@ from sqlalchemy.engine import Connection, Engine
 from gisrev.config import Settings
 from gisrev.db.engine import transaction
 from gisrev.load.normalise import to_ce_year
+from gisrev.outputs._spreadsheet import text_cells
 from gisrev.survey._fields import CONFIRMED_OUTCOMES, OUTCOMES
 
 _BE_OFFSET = 543
@@ -176,15 +177,7 @@ def write_keying_sheet(
         header.append(cell)
     ws.append(header)
     for row in frame.itertuples(index=False, name=None):
-        cells = []
-        for value in row:
-            blank = value is None or (isinstance(value, float) and pd.isna(value))
-            shown = None if blank else value
-            cell = WriteOnlyCell(ws, value=shown)
-            if isinstance(shown, str):
-                cell.data_type = "s"  # text stays text, even if it starts with '='
-            cells.append(cell)
-        ws.append(cells)
+        ws.append(text_cells(ws, (None if isinstance(v, float) and pd.isna(v) else v for v in row)))
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return len(frame)

@@ -17,6 +17,8 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+from gisrev.outputs._spreadsheet import csv_text, text_cells
+
 WORKLIST_COLUMNS: tuple[str, ...] = (
     "order",
     "parcel_code",
@@ -29,7 +31,6 @@ WORKLIST_COLUMNS: tuple[str, ...] = (
     "gap",
 )
 _TEXT_COLUMNS = {"parcel_code", "flags", "reason_th", "reason_en", "deed_no", "owner_name"}
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _text(value: object) -> str:
@@ -75,10 +76,6 @@ def worklist_frame(findings: pd.DataFrame, *, show_owner: bool = False) -> pd.Da
     return out.sort_values("order", kind="stable").reset_index(drop=True)
 
 
-def _csv_safe(text: str) -> str:
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
 def write_worklist(
     findings: pd.DataFrame, stem: str | Path, *, show_owner: bool = False, title: str | None = None
 ) -> tuple[Path, Path]:
@@ -109,7 +106,7 @@ def write_worklist(
         writer.writerow(frame.columns)
         for row in rows:
             writer.writerow(
-                "" if v is None else _csv_safe(v) if isinstance(v, str) else v for v in row
+                "" if v is None else csv_text(v) if isinstance(v, str) else v for v in row
             )
     wb = Workbook(write_only=True)
     ws = wb.create_sheet((title or stem.name)[:31])
@@ -121,13 +118,7 @@ def write_worklist(
         header.append(cell)
     ws.append(header)
     for row in rows:
-        cells = []
-        for v in row:
-            cell = WriteOnlyCell(ws, value=v)
-            if isinstance(v, str):
-                cell.data_type = "s"  # text that looks like a formula stays text
-            cells.append(cell)
-        ws.append(cells)
+        ws.append(text_cells(ws, row))
     wb.save(xlsx_path)
     return csv_path, xlsx_path
 

@@ -44,9 +44,9 @@ from gisrev.config import Settings
 from gisrev.db.engine import transaction
 from gisrev.errors import InputError
 from gisrev.load.normalise import to_ce_year
+from gisrev.outputs._spreadsheet import csv_text, from_csv_text
 from gisrev.survey._fields import FIELD_LABELS_TH, FIELDS, FOUND_USES, OUTCOMES, PREFILLED, Choice
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _FIELD_HELP_EN: dict[str, str] = {
     "parcel_code": "parcel code (filled in)",
     "reason": "why the parcel is to be visited (filled in)",
@@ -93,20 +93,11 @@ def form_rows(worklist: pd.DataFrame) -> pd.DataFrame:
     """
     reason_col = next((c for c in ("reason_th", "reason_en", "flags") if c in worklist), None)
     out = pd.DataFrame({f: [""] * len(worklist) for f in FIELDS}, dtype=object)
-    out["parcel_code"] = [_unquote(v) for v in worklist["parcel_code"]]
+    # The worklist CSV put an apostrophe before text that looks like a formula.
+    out["parcel_code"] = [from_csv_text(str(v)) for v in worklist["parcel_code"]]
     if reason_col is not None:
-        out["reason"] = ["" if pd.isna(v) else _unquote(v) for v in worklist[reason_col]]
+        out["reason"] = ["" if pd.isna(v) else from_csv_text(str(v)) for v in worklist[reason_col]]
     return out
-
-
-def _unquote(value: object) -> str:
-    """Undo the worklist CSV's apostrophe before text that looks like a formula."""
-    text = str(value)
-    return text[1:] if text.startswith("'") and text[1:].startswith(_FORMULA_START) else text
-
-
-def _csv_safe(text: str) -> str:
-    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def write_form_csv(rows: pd.DataFrame, path: Path) -> Path:
@@ -115,7 +106,7 @@ def write_form_csv(rows: pd.DataFrame, path: Path) -> Path:
         writer = csv.writer(fh)
         writer.writerow(FIELDS)
         for record in rows[list(FIELDS)].itertuples(index=False, name=None):
-            writer.writerow(_csv_safe(str(v)) for v in record)
+            writer.writerow(csv_text(str(v)) for v in record)
     return path
 
 

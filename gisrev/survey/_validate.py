@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 from gisrev.load.normalise import is_blank, parse_number, thai_to_arabic_digits
+from gisrev.outputs._spreadsheet import from_csv_text
 from gisrev.survey._fields import FOUND_USES, OUTCOMES, choice_code
 
 _BE_OFFSET = 543
@@ -114,9 +115,6 @@ def parse_choice(field: str, value: Any, *, required: bool) -> str | None:
     return code
 
 
-_FORMULA_START = ("=", "+", "-", "@")
-
-
 def clean_text(value: Any) -> str | None:
     """Trim a free-text value; blank gives None.
 
@@ -135,6 +133,4 @@ def clean_text(value: Any) -> str | None:
     if isinstance(value, float) and value == int(value):
         value = int(value)  # a spreadsheet's 12.0 for a typed 12
     text = str(value).strip()
-    if text.startswith("'") and text[1:].startswith(_FORMULA_START):
-        text = text[1:]
-    return text
+    return from_csv_text(text)
