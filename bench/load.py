@@ -6,6 +6,13 @@ COPY, one transaction, reprojected from Indian 1975 like real Thai maps) and, in
 the same run, reads the 100k file with geopandas and writes it with
 ``GeoDataFrame.to_postgis``. Prints rows per second and the ratio.
 
+Two baselines, both the obvious way a user would load the same file (geopandas
+``read_file`` + ``to_crs`` + ``to_postgis``): into a new table (only the GiST index
+geopandas creates), and into the canonical ``parcels`` table with its constraint and
+indexes (like for like with what gisrev writes). The rivals are interleaved and each
+keeps its best of ``--repeat`` runs; the load average is printed with the figures,
+since the machine is shared.
+
 Runs in a throw-away database created on the server and dropped afterwards.
 
     .venv/bin/python bench/load.py [--sizes 100000,1000000] [--repeat 3] [--db URL]
@@ -56,6 +63,11 @@ def generate(path: Path, n: int, *, seed: int = 1) -> Path:
     )
     pyogrio.write_dataframe(frame, path, encoding="cp874", use_arrow=True)
     return path
+
+
+def load_average() -> str:
+    """Return the 1, 5 and 15 minute load averages, as ``uptime`` prints them."""
+    return ", ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def bench_fast(engine: sa.Engine, path: Path, settings: Settings) -> tuple[float, int]:
@@ -129,6 +141,7 @@ def main() -> None:
             files[n] = generate(folder / f"parcels_{n}.shp", n)
             took = time.perf_counter() - started
             print(f"generated {n:>9,} parcels in {took:5.1f} s -> {files[n].name}")
+        print(f"{os.cpu_count()} cores, load average {load_average()}")
         base_n = min(sizes)
         # The machine is shared: interleave the rivals at the comparison size and keep
         # each one's best of --repeat runs, so a busy moment does not decide the ratio.
@@ -168,6 +181,7 @@ def main() -> None:
             print(
                 f"gisrev load_vector      {rows:>9,} parcels: {s:6.2f} s  {rows / s:>9,.0f} rows/s"
             )
+        print(f"load average {load_average()}")
         if 1_000_000 in results:
             s = results[1_000_000][0]
             verdict = "OK" if s < TARGET_1M_S else "BELOW TARGET"

@@ -7,8 +7,10 @@ travels as EWKB, which PostGIS reads without parsing text. See ``bench/load.py``
 
 from __future__ import annotations
 
+import collections
 import struct
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any, TypeAlias
 
@@ -20,7 +22,6 @@ import sqlalchemy as sa
 from geoalchemy2 import Geometry
 from psycopg import sql
 from psycopg.adapt import Dumper
-from psycopg.copy import QueuedLibpqWriter
 from psycopg.pq import Format
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.engine import Connection
@@ -45,6 +46,7 @@ _COPY_TYPES: tuple[tuple[type, str], ...] = (
 # The binary COPY stream: signature, flags, header extension length; ends with -1 (int16).
 _SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + struct.pack("!ii", 0, 0)
 _TRAILER = struct.pack("!h", -1)
+_IN_FLIGHT = 2  # batches handed to the sender thread and not yet taken by the server
 _FIXED = {"int4": ">i4", "int8": ">i8", "float8": ">f8"}  # network byte order
 
 #: A column's values for :func:`copy_columns`: an Arrow array, or one value for every row.
@@ -160,9 +162,9 @@ def copy_columns(
     """Open one binary COPY into ``table`` and yield a function that sends a batch of columns.
 
     The binary COPY stream is assembled column-wise by Arrow's C kernels (no Python
-    per row) and handed to a writer thread, so the server ingests one batch while the
-    caller prepares the next. Everything is written in the connection's transaction
-    when the block ends.
+    per row) and handed to a sender thread, so the server ingests one batch while the
+    caller prepares the next; at most two batches wait, so memory stays bounded.
+    Everything is written in the connection's transaction when the block ends.
 
     Parameters
     ----------
@@ -217,13 +219,28 @@ def copy_columns(
             rows = rows.combine_chunks()
         offsets = np.frombuffer(rows.buffers()[1], dtype=np.int32)
         start, end = int(offsets[rows.offset]), int(offsets[rows.offset + n])
-        copy.write(memoryview(rows.buffers()[2])[start:end])
+        send(memoryview(rows.buffers()[2])[start:end])
         return n
 
-    with pg.cursor() as cur, cur.copy(statement, writer=QueuedLibpqWriter(cur)) as copy:
-        copy.write(_SIGNATURE)
+    in_flight: collections.deque[Future[None]] = collections.deque()
+
+    def send(data: bytes | memoryview) -> None:
+        # At most _IN_FLIGHT batches wait for the server: memory stays bounded when it is slower.
+        while len(in_flight) >= _IN_FLIGHT:
+            in_flight.popleft().result()
+        in_flight.append(sender.submit(copy.write, data))
+
+    # The sender thread exits (its sends done) before the COPY ends, on success or error.
+    with (
+        pg.cursor() as cur,
+        cur.copy(statement) as copy,
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="gisrev-copy") as sender,
+    ):
+        send(_SIGNATURE)
         yield write
-        copy.write(_TRAILER)
+        send(_TRAILER)
+        while in_flight:
+            in_flight.popleft().result()
 
 
 def _binary_field(value: ColumnValues, pg_type: str, n: int, name: str) -> list[Any]:
