@@ -255,6 +255,26 @@ def test_mapping_file_maps_register_columns_and_values(clean_db: Engine, tmp_pat
     assert tuple(row) == ("99", "residential", 1000.0)
 
 
+@pytest.mark.parametrize(
+    ("toml", "expected"),
+    [
+        ('[register]\ncolumns = "PCL"\n', "[register.columns] must be a table"),
+        ("[register]\nvalues = 3\n", "[register.values] must hold one table per field"),
+        ('[register.values]\ndeclared_use = "R"\n', "[register.values] must hold one table"),
+    ],
+)
+def test_cli_malformed_mapping_sections_are_one_line_exit_2(
+    gisrev_cli, clean_db: Engine, tmp_path: Path, toml: str, expected: str
+) -> None:
+    csv_path = write_csv(tmp_path / "reg.csv", ["รหัสแปลง", "ปีภาษี"], [["P1", "2566"]])
+    mapping = tmp_path / "mapping.toml"
+    mapping.write_text(toml, encoding="utf-8")
+    result = gisrev_cli("load", "register", csv_path, "--mapping", mapping)
+    assert result.code == 2 and "Traceback" not in result.err, result.err
+    (line,) = result.err.strip().splitlines()
+    assert line.startswith(f"gisrev: error: {mapping}: ") and expected in line
+
+
 def test_cli_register_missing_mapping_column_exits_2(
     gisrev_cli, clean_db: Engine, tmp_path: Path
 ) -> None:

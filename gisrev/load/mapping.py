@@ -134,8 +134,17 @@ def _section(file: Path, kind: str, body: Mapping[str, Any]) -> Section:
         keys = ", ".join(sorted(unknown))
         msg = f"{file}: [{kind}] has unknown key(s) {keys}; expected columns, values"
         raise MappingError(msg)
-    columns = dict(body.get("columns", {}))
-    values = {field: dict(table) for field, table in body.get("values", {}).items()}
+    columns = body.get("columns", {})
+    values = body.get("values", {})
+    if not isinstance(columns, dict):
+        msg = f'{file}: [{kind}.columns] must be a table: field = "source column", one a line'
+        raise MappingError(msg)
+    if not isinstance(values, dict) or not all(isinstance(t, dict) for t in values.values()):
+        msg = (
+            f"{file}: [{kind}.values] must hold one table per field, "
+            f'e.g. [{kind}.values.FIELD] "source value" = "canonical value"'
+        )
+        raise MappingError(msg)
     allowed = set(FIELDS[kind])
     for field, source in columns.items():
         if field not in allowed:
@@ -234,7 +243,8 @@ def resolve_columns(
 def value_map(kind: str, field: str, *, mapping: ColumnMapping | None) -> dict[str, str]:
     """Return source value -> canonical value for one field: built-in codes, then the mapping's.
 
-    Keys are trimmed; canonical values map to themselves so either form is accepted.
+    Keys are trimmed. A value not in the table is left to the caller, which accepts it
+    when it already is a canonical value.
     """
     table: dict[str, str] = {}
     builtin = _aliases().get(kind, {}).get("values", {}).get(field, {})
