@@ -132,6 +132,19 @@ def test_csv_encodings_are_detected(clean_db: Engine, tmp_path: Path, encoding: 
     assert tuple(row) == (2024, "other", "นางสาวมาลี")
 
 
+def test_csv_with_a_byte_order_mark_but_cp874_text_is_read_as_cp874(
+    clean_db: Engine, tmp_path: Path
+) -> None:
+    # An editor put a UTF-8 BOM in front of cp874 text (this was a UnicodeDecodeError traceback).
+    csv_path = tmp_path / "reg.csv"
+    body = "ปีภาษี,รหัสแปลง,ประเภทการใช้ประโยชน์,ชื่อเจ้าของ\r\n2567,A-1,อื่นๆ,นางสาวมาลี\r\n"
+    csv_path.write_bytes(b"\xef\xbb\xbf" + body.encode("cp874"))
+    report = load_register(clean_db, csv_path, settings=SETTINGS)
+    assert report.n_loaded == 1
+    (row,) = _rows(clean_db, "SELECT parcel_code, owner_name FROM register")
+    assert tuple(row) == ("A-1", "นางสาวมาลี")
+
+
 def test_bad_rows_are_rejected_with_row_field_value_and_expectation(
     clean_db: Engine, tmp_path: Path
 ) -> None:

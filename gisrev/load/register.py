@@ -62,14 +62,12 @@ def _decode_csv(data: bytes, path: str, encoding: str | None) -> str:
         except (LookupError, UnicodeDecodeError) as exc:
             msg = f"{path}: cannot decode as {encoding} ({exc}); try --encoding utf-8 or cp874"
             raise InputError(msg) from exc
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="strict")
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8-sig")  # with or without a byte-order mark
     except UnicodeDecodeError:
         pass
     try:
-        return data.decode("cp874")
+        return data.removeprefix(b"\xef\xbb\xbf").decode("cp874")  # a BOM on cp874 text
     except UnicodeDecodeError as exc:
         msg = (
             f"{path}: text is neither UTF-8 nor cp874 (Thai Windows) at byte {exc.start}; "
@@ -489,13 +487,12 @@ def load_register(
                 "mapping": None if parsed is None or parsed.path is None else str(parsed.path),
             },
         )
-        if years:
-            conn.execute(
-                t.register.delete().where(
-                    (t.register.c.lgu_code == settings.lgu_code) & t.register.c.tax_year.in_(years)
-                )
+        conn.execute(
+            t.register.delete().where(
+                (t.register.c.lgu_code == settings.lgu_code) & t.register.c.tax_year.in_(years)
             )
-        names = ["lgu_code", "run_id", *(loaded[0].keys() if loaded else ())]
+        )
+        names = ["lgu_code", "run_id", *loaded[0].keys()]
         copy_rows(
             conn, t.register, names, ((settings.lgu_code, run_id, *r.values()) for r in loaded)
         )
