@@ -18,6 +18,7 @@ import pytest
 import sqlalchemy as sa
 
 from gisrev.config import Settings
+from gisrev.load.normalise import normalise_parcel_code
 from gisrev.outputs.maps import make_maps
 
 pytest_plugins = ["browser"]
@@ -244,6 +245,18 @@ def test_search_finds_a_code_and_zooms_to_it(maps, browser_page):
     view.page.fill("#gr-search", "NOPE-1")
     view.page.press("#gr-search", "Enter")
     assert "not found: NOPE-1" in view.page.locator(".gr-search-msg").inner_text()
+
+
+def test_search_strips_what_the_loader_strips_from_codes(maps, browser_page):
+    # A word processor's en dash, a zero-width space (Thai text carries them) and Thai
+    # digits: the loader's normalise_parcel_code matches these, so must the search box.
+    view = browser_page.open(maps.overview, wait_for=READY)
+    for typed, code in (("p\u2013\u200b33", "P-33"), ("P\u2212๗๓", "P-73")):
+        assert normalise_parcel_code(typed) == normalise_parcel_code(code)
+        view.page.fill("#gr-search", typed)
+        view.page.press("#gr-search", "Enter")
+        assert view.page.locator(".gr-search-msg").inner_text() == ""
+        assert view.page.evaluate("window.gisrev.found") == code
 
 
 def test_markup_in_reason_and_owner_shows_as_text_and_runs_nothing(maps, browser_page):

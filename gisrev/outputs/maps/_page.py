@@ -13,6 +13,7 @@ import pandas as pd
 import shapely
 
 from gisrev.codes import FINDING_CODES, FINDING_LABELS
+from gisrev.load.normalise import CODE_SEPARATORS
 from gisrev.outputs.maps._encode import COARSE, FINE, encode_geometries, script_json
 
 # Finding codes in the order of DESIGN.md; ORPHAN_RECORD is listed, never drawn.
@@ -123,6 +124,8 @@ def build_payload(
     findings["strings"] = strings.items
     return {
         "meta": {"title": title, "orphans": orphans_note},
+        # The search box removes what normalise_parcel_code removes (a JavaScript class too).
+        "codeSeparators": CODE_SEPARATORS,
         "codes": present,
         "codeBits": _BITS,
         "colors": COLORS,

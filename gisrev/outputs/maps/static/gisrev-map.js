@@ -19,11 +19,14 @@
   }
   var baht = new Intl.NumberFormat("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
   function money(v) { return v === null || v === undefined ? "–" : baht.format(v) + " บาท"; }
+  // As gisrev.load.normalise.normalise_parcel_code: Thai digits, trim, upper case, and
+  // the loader's own separator class (no-break and zero-width spaces, dashes, dots).
+  var separators = new RegExp(D.codeSeparators, "g");
   function normCode(s) {
     var thai = "๐๑๒๓๔๕๖๗๘๙";
-    return String(s).trim().toUpperCase().replace(/[๐-๙]/g, function (c) {
+    return String(s).replace(/[๐-๙]/g, function (c) {
       return String(thai.indexOf(c));
-    }).replace(/[\s.\-]/g, "");
+    }).trim().toUpperCase().replace(separators, "");
   }
 
   // Zigzag varints in base64 -> integers (see gisrev/outputs/maps/_encode.py).
