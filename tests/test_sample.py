@@ -13,9 +13,10 @@ import pyogrio
 import pytest
 from openpyxl import load_workbook
 
+from gisrev.codes import FINDING_CODES
+from gisrev.load.normalise import normalise_parcel_code
 from gisrev.sample import generate_town
 from gisrev.sample._people import thai_id_check_digit
-from gisrev.sample._truth import FINDING_CODES, normalise_code
 from gisrev.sample._write import REGISTER_HEADERS
 
 BUNDLED = Path(__file__).resolve().parents[1] / "data" / "sample-town"
@@ -154,9 +155,9 @@ def test_register_xlsx_has_thai_headers_and_be_years() -> None:
     assert codes.str.contains(" ").any()
     # Messy codes still match a parcel once normalised.
     parcels = set(pyogrio.read_dataframe(BUNDLED / "parcels.shp", read_geometry=False)["PCODE"])
-    norm = {normalise_code(c) for c in parcels}
+    norm = {normalise_parcel_code(c) for c in parcels}
     messy = codes[~codes.isin(parcels)]
-    assert 0.5 < messy.map(normalise_code).isin(norm).mean() < 1
+    assert 0.5 < messy.map(normalise_parcel_code).isin(norm).mean() < 1
 
 
 def test_register_2567_csv_is_cp874_with_thousands_separators() -> None:

@@ -2,18 +2,18 @@
 
 This re-implements the analysis rules (matching, evidence, expected tax, flags, gap) on
 plain data frames, independently of the SQL analysis, so each can check the other. The
-tax itself comes from the tax engine (:mod:`gisrev.tax`), the one shared piece.
+shared pieces are the tax engine (:mod:`gisrev.tax`) and the loader's parcel-code rule
+(:mod:`gisrev.load.normalise`), which the analysis matches on.
 """
 
 from __future__ import annotations
-
-import re
 
 import numpy as np
 import pandas as pd
 
 from gisrev.codes import FINDING_CODES
 from gisrev.config import Thresholds
+from gisrev.load.normalise import CODE_SEPARATORS, thai_to_arabic_digits
 from gisrev.tax import get_regime
 from gisrev.tax.thai import building_values
 
@@ -21,25 +21,12 @@ _BUILDING_CATEGORY = {
     "residential": "residential", "commercial": "other", "industrial": "other",
     "agriculture": "agriculture",
 }
-_THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
-_CODE_DROP = re.compile(r"[\s\-.]+")
-
-
-def normalise_code(code: str) -> str:
-    """Trim, upper-case, Thai digits to Arabic, drop spaces, hyphens and dots.
-
-    Examples
-    --------
-    >>> normalise_code(" mh-๐๐๑๒ 05 ")
-    'MH001205'
-    """
-    return _CODE_DROP.sub("", str(code).translate(_THAI_DIGITS).strip().upper())
 
 
 def normalise_codes(codes: pd.Series) -> pd.Series:
-    """Vectorised :func:`normalise_code`."""
-    text = codes.astype(str).str.translate(_THAI_DIGITS).str.strip().str.upper()
-    return text.str.replace(_CODE_DROP.pattern, "", regex=True)
+    """Vectorised :func:`gisrev.load.normalise.normalise_parcel_code`: the loader's own rule."""
+    text = codes.astype(str).str.upper().str.replace(CODE_SEPARATORS, "", regex=True)
+    return text.map(thai_to_arabic_digits)
 
 
 def residential_use(exemption: pd.Series) -> pd.Series:
