@@ -1,9 +1,9 @@
 """``gisrev demo``: the whole pipeline on the sample town, step by step.
 
-The demo is a list of steps. Loading calls the library directly; the steps after it
-run the command-line contract of DESIGN.md in-process (``analyze``, ``export``, ``map``,
-``survey import``, ``report``), so a step whose command is not installed yet is skipped
-with a note instead of failing the demo. A new step is one more entry in :data:`STEPS`.
+The demo is a list of steps, each a command of DESIGN.md's command-line contract run
+in-process (``db init``, ``load``, ``analyze``, ``export``, ``map``, ``survey import``,
+``report``), so a step whose command is not installed yet is skipped with a note instead of
+failing the demo. A new step is one more entry in :data:`STEPS`.
 """
 
 from __future__ import annotations
@@ -11,14 +11,14 @@ from __future__ import annotations
 import dataclasses
 import importlib.util
 import tempfile
-import tomllib
 from collections.abc import Callable
 from pathlib import Path
 
 import click
 
 from gisrev.cli._context import CliContext
-from gisrev.config import Settings
+from gisrev.config import Settings, load_settings
+from gisrev.errors import InputError
 
 BUNDLED_TOWN = Path("data") / "sample-town"
 
@@ -53,38 +53,11 @@ class Step:
     run: Callable[[DemoRun], None]
 
 
-def _init(run: DemoRun) -> None:
-    from gisrev.db import SCHEMA_VERSION, init_db
-    from gisrev.db.schema import database_srid
-
-    engine = run.obj.engine()
-    srid = database_srid(engine) or run.settings.working_srid
-    init_db(engine, srid=srid)
-    click.echo(f"schema version {SCHEMA_VERSION}, working CRS EPSG:{srid}")
-
-
-def _vector(kind: str) -> Callable[[DemoRun], None]:
-    def load(run: DemoRun) -> None:
-        from gisrev.load import load_vector
-
-        path = _town_file(run.town, kind)
-        report = load_vector(run.obj.engine(), str(path), kind=kind, settings=run.settings,
-                             mapping=str(run.town / "mapping.toml"))
-        click.echo(report.summary())
-
-    return load
-
-
-def _register(year_be: int) -> Callable[[DemoRun], None]:
-    def load(run: DemoRun) -> None:
-        from gisrev.load import load_register
-
-        path = _town_file(run.town, f"register_{year_be}")
-        report = load_register(run.obj.engine(), str(path), settings=run.settings,
-                               mapping=str(run.town / "mapping.toml"))
-        click.echo(report.summary())
-
-    return load
+def _load(kind: str, stem: str) -> Callable[[DemoRun], None]:
+    """``gisrev load KIND <town>/STEM.* --mapping <town>/mapping.toml``."""
+    return lambda run: run.cli(
+        "load", kind, str(_town_file(run.town, stem)), "--mapping", str(run.town / "mapping.toml")
+    )
 
 
 def _town_file(town: Path, stem: str) -> Path:
@@ -92,17 +65,15 @@ def _town_file(town: Path, stem: str) -> Path:
         if (town / (stem + suffix)).exists():
             return town / (stem + suffix)
     msg = f"{town}: no {stem}.* in the sample town; regenerate it with `gisrev sample --out {town}`"
-    from gisrev.errors import InputError
-
     raise InputError(msg)
 
 
 STEPS: list[Step] = [
-    Step("create or upgrade the schema", "gisrev.db", _init),
-    Step("load parcels", "gisrev.load", _vector("parcels")),
-    Step("load buildings", "gisrev.load", _vector("buildings")),
-    Step("load appraisal zones", "gisrev.load", _vector("zones")),
-    Step("load the 2566 register", "gisrev.load", _register(2566)),
+    Step("create or upgrade the schema", "gisrev.cli.db", lambda r: r.cli("db", "init")),
+    Step("load parcels", "gisrev.cli.load", _load("parcels", "parcels")),
+    Step("load buildings", "gisrev.cli.load", _load("buildings", "buildings")),
+    Step("load appraisal zones", "gisrev.cli.load", _load("zones", "zones")),
+    Step("load the 2566 register", "gisrev.cli.load", _load("register", "register_2566")),
     Step("analyze tax year 2566", "gisrev.cli.analyze",
          lambda r: r.cli("analyze", "--year", "2566")),
     Step("export the 2566 findings", "gisrev.cli.export",
@@ -112,7 +83,7 @@ STEPS: list[Step] = [
          lambda r: r.cli("map", "--year", "2566", "--out", str(r.out / "maps_2566"))),
     Step("import what surveyors found", "gisrev.cli.survey",
          lambda r: r.cli("survey", "import", str(r.town / "survey_2566.csv"))),
-    Step("load the 2567 register", "gisrev.load", _register(2567)),
+    Step("load the 2567 register", "gisrev.cli.load", _load("register", "register_2567")),
     Step("analyze tax year 2567", "gisrev.cli.analyze",
          lambda r: r.cli("analyze", "--year", "2567")),
     Step("report 2567: revenue gap and revenue recovered", "gisrev.cli.report",
@@ -129,11 +100,13 @@ def _available(module: str) -> bool:
 
 def run_demo(obj: CliContext, town: Path, out: Path, *, steps: list[Step] | None = None) -> int:
     """Run the demo steps on a town folder; return how many ran (the others were skipped)."""
-    lgu = obj.lgu_code
-    if lgu is None and (town / "gisrev.toml").exists():
-        data = tomllib.loads((town / "gisrev.toml").read_text(encoding="utf-8"))
-        lgu = data.get("project", {}).get("lgu_code")
-    settings = obj.settings if lgu is None else obj.settings.replace(lgu_code=str(lgu))
+    # The settings the CLI steps get from DemoRun.cli's options: the town's gisrev.toml.
+    town_config = town / "gisrev.toml"
+    settings = load_settings(
+        town_config if town_config.exists() else obj.config_path,
+        database_url=obj.database_url,
+        lgu_code=obj.lgu_code,
+    )
     run = DemoRun(obj=obj, town=town, out=out, settings=settings)
     out.mkdir(parents=True, exist_ok=True)
     todo = STEPS if steps is None else steps
