@@ -232,3 +232,28 @@ def test_an_odk_central_export_keeps_the_gps_position(town, tmp_path):
     with town.engine.connect() as conn:
         assert conn.execute(sa.text("SELECT lon, lat, photo FROM survey_visits")).one() == (
             100.56, 14.35, "1692000000.jpg")
+
+
+def test_a_geopackage_without_geometry_imports_its_rows(town, tmp_path):
+    # A form typed into a spreadsheet and saved as a GeoPackage table has no geometry.
+    import pandas as pd
+    import pyogrio
+
+    path = tmp_path / "typed.gpkg"
+    pyogrio.write_dataframe(pd.DataFrame({
+        "parcel_code": ["P-0001"], "visited_at": ["2023-08-14"], "outcome": ["registered"],
+    }), path, layer="survey")
+    rep = import_survey(town.engine, path, settings=Settings(), today=TODAY)
+    assert (rep.n_loaded, rep.n_rejected) == (1, 0)
+    with town.engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT parcel_code, lon FROM survey_visits")).one() == (
+            "P-0001", None)
+
+
+def test_cli_unreadable_geopackage_is_one_line_exit_2(town, tmp_path, gisrev_cli):
+    path = tmp_path / "broken.gpkg"
+    path.write_text("not a GeoPackage", encoding="utf-8")
+    result = gisrev_cli("survey", "import", path)
+    assert result.code == 2
+    assert result.err.count("\n") == 1
+    assert str(path) in result.err and "cannot be read" in result.err

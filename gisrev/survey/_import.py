@@ -140,14 +140,24 @@ def _read_xlsx(path: Path) -> Iterator[_Row]:
 
 
 def _read_vector(path: Path) -> Iterator[_Row]:
+    import geopandas as gpd
     import pyogrio
 
-    layers = [name for name, _ in pyogrio.list_layers(path)]
-    layer = "survey" if "survey" in layers else layers[0]
-    gdf = pyogrio.read_dataframe(path, layer=layer)
+    try:
+        layers = [name for name, _ in pyogrio.list_layers(path)]
+        if not layers:
+            msg = f"{path}: the file has no layers; expected the survey form's 'survey' layer"
+            raise InputError(msg)
+        layer = "survey" if "survey" in layers else layers[0]
+        gdf = pyogrio.read_dataframe(path, layer=layer)
+    except pyogrio.errors.DataSourceError as exc:
+        reason = str(exc).split(";")[0].replace(str(path), "").strip(" '.")
+        msg = f"{path}: cannot be read as a GeoPackage or GeoJSON ({reason}); export it again"
+        raise InputError(msg) from exc
     fields = _fields_of(path, list(gdf.columns))
     points = None
-    if gdf.geometry is not None and gdf.crs is not None:
+    # A table without geometry (a form typed in and saved as GeoPackage) reads as a DataFrame.
+    if isinstance(gdf, gpd.GeoDataFrame) and gdf.crs is not None:
         points = gdf.geometry.representative_point().to_crs(4326)
     for i, record in enumerate(gdf.itertuples(index=False), start=1):
         values = {f: v for f, v in zip(fields, record, strict=False) if f is not None}
