@@ -187,3 +187,20 @@ def test_tiles_that_are_not_a_source_say_what_is_expected(tmp_path):
     with pytest.raises(InputError, match=r"nope\.tif.*expected a URL template") as exc:
         resolve_tiles(tmp_path / "nope.tif", tmp_path)
     assert "\n" not in str(exc.value)
+
+
+def test_vector_mbtiles_are_refused_not_unpacked_into_a_blank_background(tmp_path):
+    # OpenMapTiles and tippecanoe write vector tiles (format pbf), which Leaflet cannot show.
+    db = sqlite3.connect(tmp_path / "vector.mbtiles")
+    db.executescript(
+        "CREATE TABLE metadata (name text, value text);"
+        "CREATE TABLE tiles (zoom_level int, tile_column int, tile_row int, tile_data blob);"
+        "INSERT INTO metadata VALUES ('format', 'pbf');"
+    )
+    db.execute("INSERT INTO tiles VALUES (2, 1, 0, ?)", (b"pbf-bytes",))
+    db.commit()
+    db.close()
+    with pytest.raises(InputError, match=r"vector\.mbtiles.*'pbf'.*png, jpg or webp") as exc:
+        resolve_tiles(tmp_path / "vector.mbtiles", tmp_path)
+    assert "\n" not in str(exc.value)
+    assert not (tmp_path / "tiles").exists()

@@ -69,7 +69,13 @@ def _unpack_mbtiles(path: Path, dest: Path) -> Path:
     try:
         with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
             fmt = db.execute("SELECT value FROM metadata WHERE name = 'format'").fetchone()
-            ext = "." + (fmt[0] if fmt else "png").replace("jpeg", "jpg")
+            ext = "." + str(fmt[0] if fmt else "png").lower().replace("jpeg", "jpg")
+            if ext not in _IMAGE_EXTS:  # vector tiles (pbf): the page cannot draw them
+                msg = (
+                    f"{path}: tiles of format {ext[1:]!r} cannot be shown as a background; "
+                    "expected raster tiles (png, jpg or webp)"
+                )
+                raise InputError(msg)
             for z, x, y, data in db.execute(
                 "SELECT zoom_level, tile_column, tile_row, tile_data FROM tiles"
             ):
