@@ -58,15 +58,18 @@ _AREA = ("declared_area_sqwah", "mapped_area_sqwah")
 _TEXT = ("parcel_code", "flags", "reason_th", "reason_en", "zone", "declared_use",
          "evidence_use", "account_id", "deed_no")
 
-_SELECT = """
-SELECT f.parcel_code, array_to_string(f.flags, ';') AS flags, f.expected_tax, f.tax_paid, f.gap,
-       f.priority, f.lon, f.lat, f.tax_assessed, f.reason_th, f.reason_en, f.zone_code AS zone,
-       f.declared_use, f.evidence_use, f.declared_area_sqwah, f.mapped_area_sqwah,
-       f.account_id, f.deed_no
-FROM findings AS f
-WHERE f.lgu_code = :lgu AND f.tax_year = :year
-ORDER BY f.priority, f.parcel_code, f.id
+_COLUMNS = """
+f.parcel_code, array_to_string(f.flags, ';') AS flags, f.expected_tax, f.tax_paid, f.gap,
+f.priority, f.lon, f.lat, f.tax_assessed, f.reason_th, f.reason_en, f.zone_code AS zone,
+f.declared_use, f.evidence_use, f.declared_area_sqwah, f.mapped_area_sqwah,
+f.account_id, f.deed_no
 """
+_WHERE = "WHERE f.lgu_code = :lgu AND f.tax_year = :year ORDER BY f.priority, f.parcel_code, f.id"
+_SELECT = f"SELECT {_COLUMNS} FROM findings AS f {_WHERE}"
+# The GeoPackage: the same columns of the findings that have a parcel, with its polygon.
+_SELECT_DRAWN = (
+    f"SELECT {_COLUMNS}, p.geom FROM findings AS f JOIN parcels AS p ON p.id = f.parcel_id {_WHERE}"
+)
 
 
 def _ce(year: int) -> int:
@@ -108,6 +111,11 @@ def findings_frame(engine: Engine | Connection, *, year: int, settings: Settings
     with transaction(engine) as conn:
         _check_analysed(conn, settings.lgu_code, year)
         frame = pd.read_sql(sa.text(_SELECT), conn, params={"lgu": settings.lgu_code, "year": year})
+    return _tidy(frame)
+
+
+def _tidy(frame: pd.DataFrame) -> pd.DataFrame:
+    """Round money, areas and coordinates as exported; the columns of :data:`EXPORT_COLUMNS`."""
     for col in _MONEY:
         frame[col] = pd.to_numeric(frame[col]).round(2)
     for col in _AREA:
@@ -164,23 +172,17 @@ def _qml() -> str:
     return (resources.files("gisrev.outputs") / "findings.qml").read_text(encoding="utf-8")
 
 
-def _write_gpkg(engine: Engine | Connection, path: Path, frame: pd.DataFrame, *, year: int,
-                settings: Settings) -> int:
+def _write_gpkg(engine: Engine | Connection, path: Path, *, year: int, settings: Settings) -> int:
     import geopandas as gpd
 
-    sql = sa.text(
-        "SELECT f.parcel_code, p.geom FROM findings AS f JOIN parcels AS p ON p.id = f.parcel_id "
-        "WHERE f.lgu_code = :lgu AND f.tax_year = :year"
-    )
     with transaction(engine) as conn:
-        shapes = gpd.read_postgis(sql, conn, geom_col="geom",
+        _check_analysed(conn, settings.lgu_code, year)
+        shapes = gpd.read_postgis(sa.text(_SELECT_DRAWN), conn, geom_col="geom",
                                   params={"lgu": settings.lgu_code, "year": year})
-    drawn = frame[frame["lon"].notna()]  # orphan register rows have no parcel to draw
-    parcels = shapes.merge(drawn, on="parcel_code", how="inner", validate="one_to_one")
-    parcels["main_flag"] = parcels["flags"].str.split(";").str[0]
-    parcels = parcels.sort_values(["priority", "parcel_code"])
-    columns = ["main_flag", *frame.columns.drop(["lon", "lat"]), "lon", "lat", "geom"]
-    parcels = gpd.GeoDataFrame(parcels[columns], geometry="geom", crs=shapes.crs)
+    frame = _tidy(shapes)
+    frame.insert(0, "main_flag", frame["flags"].str.split(";").str[0])
+    columns = ["main_flag", *frame.columns.drop(["main_flag", "lon", "lat"]), "lon", "lat"]
+    parcels = gpd.GeoDataFrame(frame[columns], geometry=shapes.geometry, crs=shapes.crs)
     if path.exists():
         path.unlink()
     parcels.to_file(path, layer=LAYER, driver="GPKG", engine="pyogrio")
@@ -253,11 +255,11 @@ def export_findings(engine: Engine | Connection, path: str | os.PathLike[str], *
         msg = f"{out}: folder {out.parent} does not exist; create it or choose another --out"
         raise InputError(msg)
     year = _ce(year)
+    if suffix == ".gpkg":
+        return _write_gpkg(engine, out, year=year, settings=settings)
     frame = findings_frame(engine, year=year, settings=settings)
     if suffix == ".csv":
         _write_csv(frame, out)
-        return len(frame)
-    if suffix == ".xlsx":
+    else:
         _write_xlsx(frame, out, year=year)
-        return len(frame)
-    return _write_gpkg(engine, out, frame, year=year, settings=settings)
+    return len(frame)
