@@ -10,10 +10,11 @@ from __future__ import annotations
 import dataclasses
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from gisrev.codes import FINDING_CODES
 from gisrev.errors import InputError
 
 DEFAULT_DATABASE_URL = "postgresql://gisrev:gisrev@localhost:5432/gisrev"
@@ -86,28 +87,27 @@ def load_settings(
             raise InputError(msg) from exc
 
     kwargs: dict[str, Any] = {}
-    db = data.get("database", {})
+    db = _section(file, data, "database")
     if "url" in db:
-        kwargs["database_url"] = str(db["url"])
+        kwargs["database_url"] = _value(file, "database.url", db["url"], str)
     if "working_srid" in db:
-        kwargs["working_srid"] = int(db["working_srid"])
-    project = data.get("project", {})
-    if "lgu_code" in project:
-        kwargs["lgu_code"] = str(project["lgu_code"])
-    if "regime" in project:
-        kwargs["regime"] = str(project["regime"])
-    if "thresholds" in data:
-        known = {f.name for f in dataclasses.fields(Thresholds)}
-        unknown = set(data["thresholds"]) - known
-        if unknown:
-            msg = (
-                f"{file}: unknown threshold(s) {', '.join(sorted(unknown))}; "
-                f"expected some of {', '.join(sorted(known))}"
-            )
-            raise InputError(msg)
-        kwargs["thresholds"] = Thresholds(**{k: float(v) for k, v in data["thresholds"].items()})
+        kwargs["working_srid"] = _value(file, "database.working_srid", db["working_srid"], int)
+    project = _section(file, data, "project")
+    for key in ("lgu_code", "regime"):
+        if key in project:
+            kwargs[key] = _value(file, f"project.{key}", project[key], str)
+    thresholds = _section(file, data, "thresholds")
+    _check_known(file, "threshold", thresholds, [f.name for f in dataclasses.fields(Thresholds)])
+    if thresholds:
+        kwargs["thresholds"] = Thresholds(
+            **{k: _value(file, f"thresholds.{k}", v, float) for k, v in thresholds.items()}
+        )
     if "priority" in data:
-        kwargs["priority_weights"] = {str(k): float(v) for k, v in data["priority"].items()}
+        priority = _section(file, data, "priority")
+        _check_known(file, "priority weight", priority, FINDING_CODES)
+        kwargs["priority_weights"] = {
+            k: _value(file, f"priority.{k}", v, float) for k, v in priority.items()
+        }
 
     if env.get("GISREV_DATABASE_URL"):
         kwargs["database_url"] = env["GISREV_DATABASE_URL"]
@@ -115,3 +115,35 @@ def load_settings(
         kwargs["lgu_code"] = env["GISREV_LGU"]
     kwargs.update({k: v for k, v in overrides.items() if v is not None})
     return Settings(**kwargs)
+
+
+def _section(file: Path, data: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+    """Return the ``[name]`` table of a settings file (empty when absent)."""
+    table = data.get(name, {})
+    if not isinstance(table, dict):
+        msg = f"{file}: {name} must be a table ([{name}] with one setting a line)"
+        raise InputError(msg)
+    return table
+
+
+def _check_known(file: Path, what: str, table: Mapping[str, Any], known: Sequence[str]) -> None:
+    unknown = set(table) - set(known)
+    if unknown:
+        msg = (
+            f"{file}: unknown {what}(s) {', '.join(sorted(unknown))}; "
+            f"expected some of {', '.join(sorted(known))}"
+        )
+        raise InputError(msg)
+
+
+def _value(file: Path, key: str, value: Any, kind: type[int] | type[float] | type[str]) -> Any:
+    """Check one setting's TOML type: a number for int and float, anything for text."""
+    if kind is str and not isinstance(value, dict | list):
+        return kind(value)
+    if kind is float and isinstance(value, int | float) and not isinstance(value, bool):
+        return kind(value)
+    if kind is int and isinstance(value, int) and not isinstance(value, bool):
+        return kind(value)
+    expected = {int: "a whole number", float: "a number"}.get(kind, "text")
+    msg = f"{file}: {key} = {value!r}; expected {expected}"
+    raise InputError(msg)
