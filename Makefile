@@ -21,3 +21,4 @@ bench:
 	.venv/bin/python bench/map.py
 	.venv/bin/python bench/tax.py
 	.venv/bin/python bench/survey.py
+	.venv/bin/python bench/whatif.py
