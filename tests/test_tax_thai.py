@@ -519,6 +519,22 @@ def test_building_values_accepts_integer_codes() -> None:
     assert building_values(frame, province="10").tolist() == [2_205_900.0]
 
 
+def test_building_values_fractional_numeric_codes_are_no_code() -> None:
+    # A float column (codes read as numbers, with gaps): 105.0 is '105', 105.5 is no type code.
+    frame = pd.DataFrame(
+        {
+            "floor_area_m2": [300.0, 300.0, 300.0],
+            "building_type": [105.0, 105.5, np.nan],
+            "structure": ["masonry"] * 3,
+            "age_years": [12] * 3,
+        }
+    )
+    values = building_values(frame, province="10", errors="coerce")
+    assert values.iloc[0] == 2_205_900.0 and values.iloc[1:].isna().all()
+    with pytest.raises(TaxRuleError, match=r"row 1, field 'building_type': got 105.5"):
+        building_values(frame, province="10")
+
+
 def test_building_value_errors() -> None:
     with pytest.raises(TaxRuleError, match=r"field 'building_type': got '999'.*province 50"):
         building_value(100, "999", "masonry", 1)

@@ -910,8 +910,9 @@ def _building_values(
         raise ValueError(msg)
     prices = tables.prices[province]
     codes = frame["building_type"]
-    if pd.api.types.is_numeric_dtype(codes):
-        codes = codes.astype("Int64")
+    if pd.api.types.is_numeric_dtype(codes):  # 105.0 is code '105'; 105.5 is no code
+        numbers = codes.astype("float64")
+        codes = numbers.where(np.isfinite(numbers) & (numbers == np.floor(numbers))).astype("Int64")
     area = pd.to_numeric(frame["floor_area_m2"], errors="coerce").to_numpy(dtype="float64")
     price = codes.astype(str).map(prices).to_numpy(dtype="float64", na_value=np.nan)
     structure = _codes(frame["structure"], STRUCTURES)
