@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from importlib import resources
@@ -119,18 +120,32 @@ def _run_step(conn: Connection, name: str, params: dict[str, Any]) -> None:
 def _stream(
     conn: Connection,
     query: LiteralString,
-    columns: list[str],
+    columns: dict[str, str],
     *,
     params: dict[str, Any] | None = None,
     batch_rows: int = BATCH_ROWS,
 ) -> Iterator[pd.DataFrame]:
-    """Yield a query's rows as DataFrames of at most ``batch_rows`` (server-side cursor)."""
-    pg = psycopg_connection(conn)
-    with pg.cursor(name="gisrev_stream") as cur:
-        cur.itersize = batch_rows
-        cur.execute(query, params)
-        while rows := cur.fetchmany(batch_rows):
-            yield pd.DataFrame.from_records(rows, columns=columns)
+    """Yield a query's rows as DataFrames of at most ``batch_rows``, columns of the given dtypes.
+
+    The rows leave PostgreSQL by COPY as CSV, spooled (to disk past 256 MB) and parsed by
+    pandas in C (844k building rows: 1.5 s, against 2.3 s fetched as Python tuples).
+    The whole result is read before the first batch is yielded, so the caller may use the
+    connection between batches.
+    """
+    statement = pgsql.SQL("COPY ({}) TO STDOUT (FORMAT csv, NULL '\\N')").format(pgsql.SQL(query))
+    with tempfile.SpooledTemporaryFile(max_size=256 << 20) as spool:
+        with psycopg_connection(conn).cursor() as cur, cur.copy(statement, params) as copy:
+            for block in copy:
+                spool.write(block)
+        spool.seek(0)
+        yield from pd.read_csv(
+            spool,
+            names=list(columns),
+            dtype=columns,
+            na_values=["\\N"],
+            keep_default_na=False,
+            chunksize=batch_rows,
+        )
 
 
 def _copy_in(conn: Connection, table: str, frame: pd.DataFrame) -> None:
@@ -164,14 +179,14 @@ def _estimate_building_values(conn: Connection, year: int) -> tuple[int, list[st
         "GREATEST(%(year)s - year_built, 0) FROM _bld "
         "WHERE value IS NULL AND building_type IS NOT NULL AND structure IS NOT NULL"
     )
-    cols = [
-        "building_id",
-        "building_code",
-        "floor_area_m2",
-        "building_type",
-        "structure",
-        "age_years",
-    ]
+    cols = {
+        "building_id": "int64",
+        "building_code": "str",
+        "floor_area_m2": "float64",
+        "building_type": "str",
+        "structure": "str",
+        "age_years": "float64",
+    }
     unpriced: list[pd.DataFrame] = []
     for batch in _stream(conn, query, cols, params={"year": year}):
         batch["age_years"] = batch["age_years"].fillna(0).astype(int)
@@ -191,7 +206,9 @@ def _estimate_building_values(conn: Connection, year: int) -> tuple[int, list[st
         return 0, []
     bad = bad.sort_values("building_id").head(3)
     examples = [
-        f"{code} (id {bid}): type {btype!r}" if code else f"id {bid}: type {btype!r}"
+        f"{code} (id {bid}): type {btype!r}"
+        if isinstance(code, str)
+        else f"id {bid}: type {btype!r}"
         for bid, code, btype in bad.itertuples(index=False)
     ]
     return int(sum(len(b) for b in unpriced)), examples
@@ -202,7 +219,14 @@ def _compute_taxes(conn: Connection, year: int, regime_name: str) -> int:
     from gisrev.tax import get_regime
 
     regime = get_regime(regime_name)
-    cols = ["parcel_id", "kind", "use", "land_value", "building_value", "owner_type"]
+    cols = {
+        "parcel_id": "int64",
+        "kind": "str",
+        "use": "str",
+        "land_value": "float64",
+        "building_value": "float64",
+        "owner_type": "str",
+    }
     query = "SELECT parcel_id, kind, use, land_value, building_value, owner_type FROM _taxin"
     n = 0
     for batch in _stream(conn, query, cols):
