@@ -178,6 +178,26 @@ def test_bad_rows_are_rejected_with_row_field_value_and_expectation(
     assert "reg.csv, row 3, field 'tax_year': '25x6' — expected a year" in report.summary()
 
 
+def test_numeric_payment_dates_are_excel_serials_within_reason(
+    clean_db: Engine, tmp_path: Path
+) -> None:
+    # 45031 is 15 April 2023; 2566 is a year typed into the date column (it would be 1907);
+    # 1e10 overflowed Python's date with an OverflowError traceback.
+    xlsx = write_xlsx(
+        tmp_path / "reg.xlsx",
+        ["parcel_code", "tax_year", "declared_use", "paid_date"],
+        [["P1", 2566, "other", 45031], ["P2", 2566, "other", 2566], ["P3", 2566, "other", 1e10]],
+    )
+    report = load_register(clean_db, xlsx, settings=SETTINGS)
+    assert [(r.row_no, r.field, r.value) for r in report.rejects] == [
+        (3, "paid_date", "2566"),
+        (4, "paid_date", "10000000000"),
+    ]
+    assert report.rejects[0].reason == "expected a date such as 15/04/2566, not the number 2566"
+    (row,) = _rows(clean_db, "SELECT parcel_code, paid_date FROM register")
+    assert tuple(row) == ("P1", dt.date(2023, 4, 15))
+
+
 def test_owner_ids_in_rejects_are_masked(clean_db: Engine, tmp_path: Path) -> None:
     csv_path = write_csv(
         tmp_path / "reg.csv",

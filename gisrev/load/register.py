@@ -44,6 +44,8 @@ _AREA_PARTS = ("declared_area_rai", "declared_area_ngan", "declared_area_wah")
 _TEXT = ("account_id", "owner_name")
 _DATE = re.compile(r"^(\d{1,4})[/.\-](\d{1,2})[/.\-](\d{1,4})$")
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
+_SERIAL_FROM = (dt.date(1950, 1, 1) - _EXCEL_EPOCH).days
+_SERIAL_UNTIL = (dt.date(9999, 12, 31) - _EXCEL_EPOCH).days
 _ID_SEPARATORS = re.compile(r"[\s\-]+")
 
 
@@ -152,6 +154,10 @@ def _parse_date(value: Any) -> dt.date | None:
     if isinstance(value, dt.date):
         return value.replace(year=value.year - BE_OFFSET) if value.year > 2400 else value
     if isinstance(value, int | float):
+        # An Excel day serial; a small number is a year typed into the date column (2566 would
+        # be 1907) and a huge one overflows: neither is a payment date.
+        if not _SERIAL_FROM <= value < _SERIAL_UNTIL:
+            raise ValueError(f"a date such as 15/04/2566, not the number {value:g}")
         return _EXCEL_EPOCH + dt.timedelta(days=int(value))
     text = thai_to_arabic_digits(str(value)).strip().split(" ")[0]
     match = _DATE.match(text)
