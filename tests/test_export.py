@@ -148,6 +148,20 @@ def test_unknown_suffix_and_unanalysed_year_are_one_line_errors(town, tmp_path):
         export_findings(town.engine, tmp_path / "f.csv", year=2567, settings=SETTINGS)
 
 
+@pytest.mark.parametrize("command", [
+    ("export", "findings", "--out", "f.csv"), ("export", "keying", "--out", "k.xlsx"),
+    ("map", "--out", "maps"), ("survey", "form", "--out", "forms"), ("report", "--out", "r.html"),
+])
+def test_cli_a_two_digit_year_says_what_a_year_looks_like(town, gisrev_cli, tmp_path, command):
+    # '66' for 2566 is what a hurried officer types; it is no year gisrev knows.
+    *args, option, name = command
+    result = gisrev_cli(*args, "--year", "66", option, tmp_path / name)
+    assert result.code == 2
+    assert result.err == (
+        "gisrev: error: tax year 66: expected a year such as 2566 (BE) or 2023 (CE)\n"
+    )
+
+
 def test_cli_analyze_then_export(clean_db, gisrev_cli, tmp_path):
     town = Town(clean_db, tax_year=YEAR)
     town.zone(rect(-1000, -1000, 5000, 5000), price_per_sqwah=20_000)

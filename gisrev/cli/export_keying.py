@@ -17,19 +17,16 @@ from gisrev.errors import InputError
 @click.pass_obj
 def keying(obj: CliContext, year: int, out: Path) -> None:
     """Write the keying sheet: parcels surveyors confirmed, in LTAX's entry order (XLSX)."""
-    from gisrev.load.normalise import to_ce_year
+    from gisrev.load.normalise import BE_OFFSET
+    from gisrev.outputs._years import tax_year
     from gisrev.outputs.keying import write_keying_sheet
 
     if out.suffix.lower() != ".xlsx":
         msg = f"{out}: the keying sheet is written as .xlsx; pass --out FILE.xlsx"
         raise InputError(msg)
-    try:
-        ce_year = to_ce_year(year)
-    except ValueError as exc:
-        msg = f"--year {year}: expected {exc}"
-        raise InputError(msg) from exc
+    ce_year = tax_year(year)
     n = write_keying_sheet(obj.engine(), out, year=ce_year, settings=obj.settings)
     click.echo(
-        f"Wrote {n:,} confirmed parcel(s) for tax year {ce_year + 543} to {out} "
+        f"Wrote {n:,} confirmed parcel(s) for tax year {ce_year + BE_OFFSET} to {out} "
         "(no owner ID numbers)."
     )

@@ -7,7 +7,6 @@ from pathlib import Path
 import click
 
 from gisrev.cli._context import CliContext
-from gisrev.errors import InputError
 
 _SHOWN_REJECTS = 5
 
@@ -56,15 +55,9 @@ def form_command(obj: CliContext, year: int, out: Path, maps_dir: Path | None) -
     With --maps, one set per worklist `gisrev map` wrote; otherwise one set
     listing every finding of the year in priority order.
     """
-    from gisrev.load.normalise import to_ce_year
     from gisrev.survey import write_survey_forms
 
-    try:
-        ce_year = to_ce_year(year)
-    except ValueError as exc:
-        msg = f"--year {year}: expected {exc}"
-        raise InputError(msg) from exc
-    forms = write_survey_forms(obj.engine(), out, year=ce_year, settings=obj.settings,
+    forms = write_survey_forms(obj.engine(), out, year=year, settings=obj.settings,
                                maps_dir=maps_dir)
     n = sum(f.n_parcels for f in forms)
     click.echo(f"Wrote {len(forms)} survey form(s) for {n:,} parcel(s) to {out}:")

@@ -25,11 +25,12 @@ from sqlalchemy.engine import Connection, Engine
 from gisrev.config import Settings
 from gisrev.db.engine import transaction
 from gisrev.errors import InputError
+from gisrev.load.normalise import BE_OFFSET
 from gisrev.outputs._spreadsheet import csv_text
+from gisrev.outputs._years import tax_year
 
 __all__ = ["EXPORT_COLUMNS", "export_findings", "findings_frame"]
 
-_BE_OFFSET = 543
 LAYER = "findings"
 
 # column -> (Thai header, English header); the CSV uses the column names themselves.
@@ -72,10 +73,6 @@ _SELECT_DRAWN = (
 )
 
 
-def _ce(year: int) -> int:
-    return year - _BE_OFFSET if year > 2400 else year
-
-
 def _check_analysed(conn: Connection, lgu: str, year: int) -> None:
     runs = conn.execute(
         sa.text("SELECT count(*) FROM analysis_runs WHERE lgu_code = :lgu AND tax_year = :year"),
@@ -83,8 +80,8 @@ def _check_analysed(conn: Connection, lgu: str, year: int) -> None:
     ).scalar_one()
     if not runs:
         msg = (
-            f"no analysis of tax year {year + _BE_OFFSET} ({year}) for lgu {lgu} in the database; "
-            f"run `gisrev analyze --year {year + _BE_OFFSET}` first"
+            f"no analysis of tax year {year + BE_OFFSET} ({year}) for lgu {lgu} in the database; "
+            f"run `gisrev analyze --year {year + BE_OFFSET}` first"
         )
         raise InputError(msg)
 
@@ -107,7 +104,7 @@ def findings_frame(engine: Engine | Connection, *, year: int, settings: Settings
         The columns of :data:`EXPORT_COLUMNS`; ``flags`` joined with ``;``; lon/lat empty
         (NaN) for orphan register rows.
     """
-    year = _ce(year)
+    year = tax_year(year)
     with transaction(engine) as conn:
         _check_analysed(conn, settings.lgu_code, year)
         frame = pd.read_sql(sa.text(_SELECT), conn, params={"lgu": settings.lgu_code, "year": year})
@@ -136,7 +133,7 @@ def _write_csv(frame: pd.DataFrame, path: Path) -> None:
 def _write_xlsx(frame: pd.DataFrame, path: Path, *, year: int) -> None:
     wb = Workbook()
     ws = wb.active
-    ws.title = f"findings {year + _BE_OFFSET}"
+    ws.title = f"findings {year + BE_OFFSET}"
     header_font = Font(bold=True, color="FFFFFF")
     header_fill = PatternFill("solid", fgColor="305496")
     for j, col in enumerate(frame.columns, start=1):
@@ -186,7 +183,7 @@ def _write_gpkg(engine: Engine | Connection, path: Path, *, year: int, settings:
     if path.exists():
         path.unlink()
     parcels.to_file(path, layer=LAYER, driver="GPKG", engine="pyogrio")
-    _embed_style(path, LAYER, _qml(), name=f"gisrev findings {year + _BE_OFFSET}")
+    _embed_style(path, LAYER, _qml(), name=f"gisrev findings {year + BE_OFFSET}")
     return len(parcels)
 
 
@@ -254,7 +251,7 @@ def export_findings(engine: Engine | Connection, path: str | os.PathLike[str], *
     if not out.parent.exists():
         msg = f"{out}: folder {out.parent} does not exist; create it or choose another --out"
         raise InputError(msg)
-    year = _ce(year)
+    year = tax_year(year)
     if suffix == ".gpkg":
         return _write_gpkg(engine, out, year=year, settings=settings)
     frame = findings_frame(engine, year=year, settings=settings)

@@ -24,11 +24,10 @@ from sqlalchemy.engine import Connection, Engine
 
 from gisrev.config import Settings
 from gisrev.db.engine import transaction
-from gisrev.load.normalise import to_ce_year
+from gisrev.load.normalise import BE_OFFSET
 from gisrev.outputs._spreadsheet import text_cells
+from gisrev.outputs._years import tax_year
 from gisrev.survey._fields import CONFIRMED_OUTCOMES, OUTCOMES
-
-_BE_OFFSET = 543
 
 # (column in the frame, Thai heading), in the data-entry form's order.
 KEYING_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -119,7 +118,7 @@ def keying_frame(engine: Engine | Connection, *, year: int, settings: Settings) 
         The columns of :data:`KEYING_COLUMNS` (English names; Thai headings are written
         by :func:`write_keying_sheet`), one row per confirmed parcel, by parcel code.
     """
-    year = to_ce_year(year)
+    year = tax_year(year)
     params = {"lgu": settings.lgu_code, "year": year, "since": dt.date(year, 1, 1),
               "confirmed": list(CONFIRMED_OUTCOMES)}
     with transaction(engine) as conn:
@@ -134,7 +133,7 @@ def keying_frame(engine: Engine | Connection, *, year: int, settings: Settings) 
             "use_th": _USE_TH.get(r["use"] or "", r["use"]), "rai": rai, "ngan": ngan,
             "wah": wah, "buildings_count": r["buildings_count"], "floors": r["floors"],
             "outcome_th": _OUTCOME_TH[r["outcome"]],
-            "visited_at_be": f"{visited.day}/{visited.month}/{visited.year + _BE_OFFSET}",
+            "visited_at_be": f"{visited.day}/{visited.month}/{visited.year + BE_OFFSET}",
             "surveyor": r["surveyor"], "reason_th": r["reason_th"], "notes": r["notes"],
         })
     return pd.DataFrame(records, columns=[c for c, _ in KEYING_COLUMNS])
@@ -165,7 +164,7 @@ def write_keying_sheet(
         Gives the municipality (``lgu_code``).
     """
     frame = keying_frame(engine, year=year, settings=settings)
-    year_be = to_ce_year(year) + _BE_OFFSET
+    year_be = tax_year(year) + BE_OFFSET
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(f"บันทึก LTAX ปีภาษี {year_be}"[:31])
     ws.freeze_panes = "C2"

@@ -28,13 +28,13 @@ from sqlalchemy.engine import Connection, Engine
 from gisrev.config import Settings
 from gisrev.db.engine import transaction
 from gisrev.errors import InputError
-from gisrev.load.normalise import to_ce_year
+from gisrev.load.normalise import BE_OFFSET
+from gisrev.outputs._years import tax_year
 
 RECOVERY_COLUMNS: tuple[str, ...] = (
     "parcel_code", "flags", "how", "tax_assessed_before", "tax_assessed_after", "recovered",
     "gap_before", "visited_at", "outcome",
 )
-_BE_OFFSET = 543
 
 _SQL = sa.text("""
 WITH flagged AS (
@@ -106,7 +106,7 @@ def revenue_recovered(
     InputError
         When ``year`` or ``year + 1`` has not been analysed yet.
     """
-    year = to_ce_year(year)
+    year = tax_year(year)
     params = {"lgu": settings.lgu_code, "year": year, "next_year": year + 1}
     with transaction(engine) as conn:
         analysed = set(conn.execute(sa.text(
@@ -116,8 +116,8 @@ def revenue_recovered(
         for needed in (year, year + 1):
             if needed not in analysed:
                 msg = (
-                    f"tax year {needed + _BE_OFFSET} has not been analysed for municipality "
-                    f"{settings.lgu_code}; run `gisrev analyze --year {needed + _BE_OFFSET}` first"
+                    f"tax year {needed + BE_OFFSET} has not been analysed for municipality "
+                    f"{settings.lgu_code}; run `gisrev analyze --year {needed + BE_OFFSET}` first"
                 )
                 raise InputError(msg)
         rows = conn.execute(_SQL, params).all()

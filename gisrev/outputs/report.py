@@ -34,6 +34,7 @@ from sqlalchemy.engine import Connection, Engine
 from gisrev import api
 from gisrev.codes import FINDING_LABELS
 from gisrev.errors import GisrevError, InputError
+from gisrev.outputs._years import tax_year
 
 __all__ = ["FLAG_LABELS", "USE_LABELS", "render_html", "write_report"]
 
@@ -211,7 +212,7 @@ def _recovered(year: int, *, engine: Engine | Connection, lgu: str,
 
 def _context(year: int, *, engine: Engine | Connection, lgu: str | None,
              top: int) -> tuple[_Data, dict[str, Any]]:
-    s = api.summary(year, engine=engine, lgu=lgu, top=top)
+    s = api.summary(tax_year(year), engine=engine, lgu=lgu, top=top)
     found = api.findings(s.year, engine=engine, lgu=s.lgu_code)
     by_year = api.gap_by_year(engine=engine, lgu=s.lgu_code)
     recovered = _recovered(s.year, engine=engine, lgu=s.lgu_code, by_year=by_year)

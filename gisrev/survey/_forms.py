@@ -43,8 +43,9 @@ from sqlalchemy.engine import Connection, Engine
 from gisrev.config import Settings
 from gisrev.db.engine import transaction
 from gisrev.errors import InputError
-from gisrev.load.normalise import to_ce_year
+from gisrev.load.normalise import BE_OFFSET
 from gisrev.outputs._spreadsheet import csv_text, from_csv_text
+from gisrev.outputs._years import tax_year
 from gisrev.survey._fields import FIELD_LABELS_TH, FIELDS, FOUND_USES, OUTCOMES, PREFILLED, Choice
 
 _FIELD_HELP_EN: dict[str, str] = {
@@ -341,8 +342,8 @@ def _worklist_from_findings(conn: Connection, *, lgu_code: str, year: int) -> pd
     ), {"lgu": lgu_code, "year": year}).all()
     if not rows:
         msg = (
-            f"no findings for tax year {year + 543} of municipality {lgu_code}; "
-            f"run `gisrev analyze --year {year + 543}` first"
+            f"no findings for tax year {year + BE_OFFSET} of municipality {lgu_code}; "
+            f"run `gisrev analyze --year {year + BE_OFFSET}` first"
         )
         raise InputError(msg)
     return pd.DataFrame([tuple(r) for r in rows], columns=["parcel_code", "flags", "reason_th"])
@@ -389,7 +390,7 @@ def write_survey_forms(
     list of SurveyForm
         The files written per worklist.
     """
-    year = to_ce_year(year)
+    year = tax_year(year)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     with transaction(engine) as conn:
@@ -403,7 +404,7 @@ def write_survey_forms(
         shapes = _parcel_shapes(conn, lgu_code=settings.lgu_code, codes=codes)
     written = []
     for name, rows in forms:
-        title = f"แบบสำรวจ ปีภาษี {year + 543} · {name}"
+        title = f"แบบสำรวจ ปีภาษี {year + BE_OFFSET} · {name}"
         stem = out / f"{name}-survey"
         written.append(SurveyForm(
             name=name,
@@ -413,6 +414,6 @@ def write_survey_forms(
             gpkg=write_form_gpkg(rows, [shapes.get(c) for c in rows["parcel_code"]],
                                  stem.with_suffix(".gpkg")),
             xlsform=write_xlsform(rows, out / f"{name}-xlsform.xlsx", title=title,
-                                  form_id=f"gisrev_{settings.lgu_code}_{year + 543}_{name}"),
+                                  form_id=f"gisrev_{settings.lgu_code}_{year + BE_OFFSET}_{name}"),
         ))
     return written

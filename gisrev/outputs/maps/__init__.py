@@ -27,6 +27,8 @@ from sqlalchemy.engine import Engine
 from gisrev.config import Settings
 from gisrev.db.schema import open_tables
 from gisrev.errors import InputError
+from gisrev.load.normalise import BE_OFFSET
+from gisrev.outputs._years import tax_year
 from gisrev.outputs.maps._data import read_context, read_findings
 from gisrev.outputs.maps._encode import FINE
 from gisrev.outputs.maps._packages import partition, visiting_order
@@ -69,10 +71,6 @@ class MapReport:
     n_orphans: int
     overview_bytes: int
     duration_s: float
-
-
-def _be(year: int) -> int:
-    return year + 543
 
 
 def make_maps(
@@ -122,7 +120,8 @@ def make_maps(
         No findings for the year, or an invalid option.
     """
     started = time.perf_counter()
-    year = year - 543 if year > 2400 else year
+    year = tax_year(year)
+    year_be = year + BE_OFFSET
     if packages is not None and packages < 1:
         msg = f"--packages {packages}: expected a positive number of parcels per work package"
         raise InputError(msg)
@@ -142,14 +141,14 @@ def make_maps(
         df = read_findings(conn, lgu_code=lgu, year=year, show_owner=show_owner)
         if df.empty:
             msg = (
-                f"no findings for tax year {_be(year)} ({year}) in municipality {lgu}; "
-                f"run `gisrev analyze --year {_be(year)}` first"
+                f"no findings for tax year {year_be} ({year}) in municipality {lgu}; "
+                f"run `gisrev analyze --year {year_be}` first"
             )
             raise InputError(msg)
         drawn_mask = df["geometry"].notna().to_numpy() & df["x"].notna().to_numpy()
         drawn = df[drawn_mask].reset_index(drop=True)
         orphans = df[~drawn_mask].reset_index(drop=True)
-        town = f"ปีภาษี {_be(year)} · {lgu}"
+        town = f"ปีภาษี {year_be} · {lgu}"
         orphans_note = (
             f"ไม่พบแปลงในแผนที่ {len(orphans)} รายการ / {len(orphans)} register rows not on the map"
             if len(orphans)
