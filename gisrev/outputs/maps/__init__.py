@@ -15,7 +15,6 @@ Every page is one file with Leaflet, the controls and the data inlined.
 from __future__ import annotations
 
 import dataclasses
-import math
 import time
 from pathlib import Path
 
@@ -302,12 +301,11 @@ def _package_groups(
         groups = []
         for zone in sorted(zones.unique()):
             idx = np.flatnonzero((zones == zone).to_numpy())
-            parts = partition(xy[idx], size=size) if len(idx) > size else np.zeros(len(idx), int)
+            parts = partition(xy[idx], size=size)
             k = int(parts.max()) + 1
             for p in range(k):
                 name = f"โซน / zone {zone or '–'}" + (f" ({p + 1}/{k})" if k > 1 else "")
                 groups.append((name, idx[parts == p]))
         return groups
     labels = partition(xy, size=size)
-    k = math.ceil(len(drawn) / size) if len(drawn) else 0
-    return [("", np.flatnonzero(labels == p)) for p in range(k)]
+    return [("", np.flatnonzero(labels == p)) for p in range(int(labels.max(initial=-1)) + 1)]

@@ -27,7 +27,8 @@ LEFT JOIN parcels p ON p.id = f.parcel_id
 LEFT JOIN LATERAL (SELECT coalesce(f.point, ST_PointOnSurface(p.geom)) AS pt) q ON true
 LEFT JOIN LATERAL (
     SELECT zz.zone_code FROM zones zz
-    WHERE zz.lgu_code = f.lgu_code AND q.pt IS NOT NULL AND ST_Contains(zz.geom, q.pt)
+    WHERE f.zone_code IS NULL AND zz.lgu_code = f.lgu_code AND q.pt IS NOT NULL
+      AND ST_Contains(zz.geom, q.pt)
     ORDER BY zz.id LIMIT 1
 ) z ON true
 WHERE f.lgu_code = :lgu AND f.tax_year = :year
