@@ -48,6 +48,21 @@ REGISTER_HEADERS = {
     "land_value": "มูลค่าที่ดิน", "building_value": "มูลค่าสิ่งปลูกสร้าง", "exemption": "ยกเว้น",
     "tax_assessed": "ภาษีที่ประเมิน", "tax_paid": "ภาษีที่ชำระ", "paid_date": "วันที่ชำระ",
 }
+# Canonical field -> column of the layers written (the mapping file says the same).
+_PARCEL_COLUMNS = {
+    "parcel_code": "PCODE", "deed_no": "DEED_NO", "deed_type": "DEED_TYPE",
+    "observed_use": "LANDUSE", "price_per_sqwah": "PRICE",
+}
+_BUILDING_COLUMNS = {
+    "building_code": "bldg_code", "building_type": "bldg_type", "use": "bldg_use",
+    "floors": "floors", "year_built": "yr_built", "structure": "structure", "value": "value",
+}
+_ZONE_COLUMNS = {"zone_code": "zone_code", "zone_name": "zone_name", "price_per_sqwah": "price_sqw"}
+# LANDUSE values the parcel section maps, onto the register's use categories.
+_LANDUSE_CATEGORY = {
+    "agriculture": "agriculture", "residential": "residential", "commercial": "other",
+    "industrial": "other", "vacant": "vacant", "mixed": "mixed",
+}
 
 
 def _vector(frame: gpd.GeoDataFrame, path: Path, fmt: VectorFormat) -> Path:
@@ -87,14 +102,14 @@ def write_parcels(town: Town, out: Path, fmt: VectorFormat) -> Path:
     p = town.parcels
     frame = gpd.GeoDataFrame(
         {
-            "PCODE": p["parcel_code"],
-            "DEED_NO": p["deed_no"],
-            "DEED_TYPE": p["deed_type"],
-            "LANDUSE": _land_use(town),
-            "PRICE": p["own_price"],
+            "parcel_code": p["parcel_code"],
+            "deed_no": p["deed_no"],
+            "deed_type": p["deed_type"],
+            "observed_use": _land_use(town),
+            "price_per_sqwah": p["own_price"],
         },
         geometry=gpd.GeoSeries(p["source_geometry"].to_numpy(), crs=SOURCE_CRS),
-    )
+    ).rename(columns=_PARCEL_COLUMNS)
     return _vector(frame, out / "parcels", fmt)
 
 
@@ -103,16 +118,16 @@ def write_buildings(town: Town, out: Path) -> Path:
     b = town.buildings
     frame = gpd.GeoDataFrame(
         {
-            "bldg_code": b["building_code"],
-            "bldg_type": b["building_type"],
-            "bldg_use": b["use"].map(_BUILDING_USE_TH),
+            "building_code": b["building_code"],
+            "building_type": b["building_type"],
+            "use": b["use"].map(_BUILDING_USE_TH),
             "floors": b["floors"].astype("int32"),
-            "yr_built": (b["year_built"] + 543).astype("int32"),
+            "year_built": (b["year_built"] + 543).astype("int32"),
             "structure": b["structure"].map(_STRUCTURE_TH),
             "value": b["value"],
         },
         geometry=gpd.GeoSeries(b["geometry"].to_numpy(), crs=WORK_CRS),
-    )
+    ).rename(columns=_BUILDING_COLUMNS)
     return _vector(frame, out / "buildings", "gpkg")
 
 
@@ -120,7 +135,7 @@ def write_zones(town: Town, out: Path) -> Path:
     """Write the appraisal zones as GeoJSON in EPSG:4326."""
     z = town.zones
     frame = gpd.GeoDataFrame(
-        z[["zone_code", "zone_name", "price_sqw"]],
+        z[list(_ZONE_COLUMNS.values())],
         geometry=gpd.GeoSeries(z["geometry"].to_numpy(), crs=WORK_CRS),
     ).to_crs(4326)
     path = out / "zones.geojson"
@@ -204,80 +219,35 @@ def write_register(rows: pd.DataFrame, path: Path, fmt: RegisterFormat) -> Path:
     return path
 
 
-MAPPING_TOML = """\
-# How the sample town's files map onto gisrev's canonical fields (see DESIGN.md).
-# Used by every `gisrev load ... --mapping mapping.toml`.
+def _mapping_toml() -> str:
+    """Return the town's mapping file, made from the tables the layers are written with."""
 
-[parcels.columns]
-parcel_code = "PCODE"
-deed_no = "DEED_NO"
-deed_type = "DEED_TYPE"
-observed_use = "LANDUSE"
-price_per_sqwah = "PRICE"
+    def columns(kind: str, table: dict[str, str]) -> str:
+        return f"[{kind}.columns]\n" + "".join(f'{k} = "{v}"\n' for k, v in table.items())
 
-[parcels.values.observed_use]
-"เกษตรกรรม" = "agriculture"
-"ที่อยู่อาศัย" = "residential"
-"พาณิชยกรรม" = "other"
-"อุตสาหกรรม" = "other"
-"ทิ้งไว้ว่างเปล่า" = "vacant"
-"หลายประเภท" = "mixed"
+    def values(kind: str, field: str, table: dict[str, str]) -> str:
+        lines = "".join(f'"{source}" = "{canonical}"\n' for source, canonical in table.items())
+        return f"[{kind}.values.{field}]\n" + lines
 
-[buildings.columns]
-building_code = "bldg_code"
-building_type = "bldg_type"
-use = "bldg_use"
-floors = "floors"
-year_built = "yr_built"
-structure = "structure"
-value = "value"
+    def inverse(table: dict[str, str]) -> dict[str, str]:
+        return {thai: canonical for canonical, thai in table.items()}
 
-[buildings.values.use]
-"ที่อยู่อาศัย" = "residential"
-"พาณิชยกรรม" = "commercial"
-"อุตสาหกรรม" = "industrial"
-"เกษตรกรรม" = "agriculture"
-
-[buildings.values.structure]
-"ตึก" = "masonry"
-"ครึ่งตึกครึ่งไม้" = "half"
-"ไม้" = "wood"
-
-[zones.columns]
-zone_code = "zone_code"
-zone_name = "zone_name"
-price_per_sqwah = "price_sqw"
-
-[register.columns]
-parcel_code = "รหัสแปลง"
-deed_no = "เลขที่โฉนด"
-tax_year = "ปีภาษี"
-account_id = "เลขที่บัญชี"
-owner_name = "ชื่อเจ้าของ"
-owner_id = "เลขประจำตัวประชาชน"
-owner_type = "ประเภทผู้เสียภาษี"
-declared_use = "ประเภทการใช้ประโยชน์"
-declared_area_rai = "ไร่"
-declared_area_ngan = "งาน"
-declared_area_wah = "ตารางวา"
-land_value = "มูลค่าที่ดิน"
-building_value = "มูลค่าสิ่งปลูกสร้าง"
-exemption = "ยกเว้น"
-tax_assessed = "ภาษีที่ประเมิน"
-tax_paid = "ภาษีที่ชำระ"
-paid_date = "วันที่ชำระ"
-
-[register.values.declared_use]
-"เกษตรกรรม" = "agriculture"
-"ที่อยู่อาศัย" = "residential"
-"อื่นๆ" = "other"
-"ทิ้งไว้ว่างเปล่า" = "vacant"
-"ใช้ประโยชน์หลายประเภท" = "mixed"
-
-[register.values.owner_type]
-"บุคคลธรรมดา" = "individual"
-"นิติบุคคล" = "juristic"
-"""
+    landuse = {_LANDUSE_TH[u]: c for u, c in _LANDUSE_CATEGORY.items()}
+    sections = [
+        columns("parcels", _PARCEL_COLUMNS),
+        values("parcels", "observed_use", landuse),
+        columns("buildings", _BUILDING_COLUMNS),
+        values("buildings", "use", inverse(_BUILDING_USE_TH)),
+        values("buildings", "structure", inverse(_STRUCTURE_TH)),
+        columns("zones", _ZONE_COLUMNS),
+        columns("register", REGISTER_HEADERS),
+        values("register", "declared_use", inverse(_USE_TH)),
+        values("register", "owner_type", inverse(_OWNER_TH)),
+    ]
+    return (
+        "# How the sample town's files map onto gisrev's canonical fields (see DESIGN.md).\n"
+        "# Used by every `gisrev load ... --mapping mapping.toml`.\n\n" + "\n".join(sections)
+    )
 
 
 def write_settings(out: Path, lgu_code: str) -> Path:
@@ -304,5 +274,5 @@ def write_tables(town: Town, out: Path) -> list[Path]:
     recovered = out / "recovered.csv"
     town.recovered.round(2).to_csv(recovered, index=False, encoding="utf-8")
     mapping = out / "mapping.toml"
-    mapping.write_text(MAPPING_TOML, encoding="utf-8")
+    mapping.write_text(_mapping_toml(), encoding="utf-8")
     return [survey, truth, recovered, mapping]
