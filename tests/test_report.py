@@ -213,3 +213,17 @@ def test_pdf_without_chromium_is_one_line_saying_what_to_install(planted, tmp_pa
         write_report(2023, tmp_path / "r.pdf", engine=planted.engine, lgu=LGU,
                      chromium=str(tmp_path / "no-such-chromium"))
     assert not (tmp_path / "r.pdf").exists()
+
+
+def test_an_analysed_year_with_nothing_found_reports_zeros(planted, tmp_path):
+    # A clean year is a real outcome: the report says zero rather than failing.
+    with planted.engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO analysis_runs (lgu_code, tax_year) VALUES (:lgu, 2025)"),
+                     {"lgu": LGU})
+    html = render_html(2568, engine=planted.engine, lgu=LGU)
+    totals = _totals(html)
+    assert (totals["findings"], totals["gap"], totals["parcels"]) == (0, 0, 5)
+    assert re.findall(r'<td class="parcel">', html) == []
+    wb = openpyxl.load_workbook(write_report(2568, tmp_path / "r.xlsx", engine=planted.engine,
+                                             lgu=LGU))
+    assert len(list(wb["Findings"].values)) == 1  # the header only
