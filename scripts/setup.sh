@@ -36,6 +36,8 @@ fi
 # --- Python environment ----------------------------------------------------
 PY=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
+  # Debian and Ubuntu ship venv (ensurepip) apart from python3: a fresh machine lacks it.
+  [ -z "${PYTHON:-}" ] && apt_install python3-venv
   log "creating .venv"
   "$PY" -m venv .venv
 fi
