@@ -1,4 +1,4 @@
-"""``gisrev export``: findings (and later other tables) as files for the office and QGIS."""
+"""``gisrev export``: findings as files for the office and QGIS, and the LTAX keying sheet."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from gisrev.cli._context import CliContext
+from gisrev.cli.export_keying import keying
 
 
 @click.group()
@@ -27,13 +28,4 @@ def findings(obj: CliContext, year: int, out: Path) -> None:
     click.echo(f"{n:,} findings written to {out}")
 
 
-def _add_optional_commands() -> None:
-    """Add export commands that live in their own modules (``export keying``)."""
-    try:
-        from gisrev.cli.export_keying import keying
-    except ImportError:  # not installed in this build
-        return
-    export.add_command(keying)
-
-
-_add_optional_commands()
+export.add_command(keying)
