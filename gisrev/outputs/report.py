@@ -36,12 +36,9 @@ from gisrev.codes import FINDING_LABELS
 from gisrev.errors import GisrevError, InputError
 from gisrev.outputs._years import tax_year
 
-__all__ = ["FLAG_LABELS", "USE_LABELS", "render_html", "write_report"]
+__all__ = ["USE_LABELS", "render_html", "write_report"]
 
 _TEMPLATES = Path(__file__).with_suffix("")  # gisrev/outputs/report/
-
-#: Thai and English labels of the finding codes.
-FLAG_LABELS = FINDING_LABELS
 
 #: Thai and English labels of use categories and sub-cases.
 USE_LABELS: dict[str, tuple[str, str]] = {
@@ -139,7 +136,7 @@ def _charts(s: api.Summary, thai: str | None) -> dict[str, str]:
         [t["expected_tax"], t["tax_assessed"], t["tax_paid"]],
         thai=thai, colors=["#2c3e50", _CHART_MUTED, "#27ae60"])
     flags = s.by_flag[s.by_flag["findings"] > 0]
-    by_flag = _barh([both(_label(FLAG_LABELS, f)) for f in flags["flag"]],
+    by_flag = _barh([both(_label(FINDING_LABELS, f)) for f in flags["flag"]],
                     flags["gap"].tolist(), counts=flags["findings"].tolist(), thai=thai)
     zones = s.by_zone.head(10)
     zone_labels = [
@@ -227,7 +224,7 @@ def _context(year: int, *, engine: Engine | Connection, lgu: str | None,
         {
             "priority": "" if pd.isna(r.priority) else int(r.priority),
             "parcel_code": r.parcel_code,
-            "flags": [(f, _label(FLAG_LABELS, f)[0]) for f in r.flags],
+            "flags": [(f, _label(FINDING_LABELS, f)[0]) for f in r.flags],
             "zone": "" if pd.isna(r.zone_code) else r.zone_code,
             "declared": "—" if pd.isna(r.declared_use) else _label(USE_LABELS, r.declared_use)[0],
             "evidence": "—" if pd.isna(r.evidence_use) else _label(USE_LABELS, r.evidence_use)[0],
@@ -414,8 +411,8 @@ def _write_xlsx(data: _Data, out: Path) -> None:
          None if recovered is None else recovered.attrs["total"]),
     ]
     by_flag = s.by_flag.assign(
-        label_th=[_label(FLAG_LABELS, f)[0] for f in s.by_flag["flag"]],
-        label_en=[_label(FLAG_LABELS, f)[1] for f in s.by_flag["flag"]],
+        label_th=[_label(FINDING_LABELS, f)[0] for f in s.by_flag["flag"]],
+        label_en=[_label(FINDING_LABELS, f)[1] for f in s.by_flag["flag"]],
     )[["flag", "label_th", "label_en", "findings", "gap"]]
     by_use = s.by_use.assign(
         label_th=[_label(USE_LABELS, u)[0] for u in s.by_use["use"]],

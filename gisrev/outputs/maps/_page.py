@@ -16,9 +16,6 @@ from gisrev.codes import FINDING_CODES, FINDING_LABELS
 from gisrev.load.normalise import CODE_SEPARATORS
 from gisrev.outputs.maps._encode import COARSE, FINE, encode_geometries, script_json
 
-# Finding codes in the order of DESIGN.md; ORPHAN_RECORD is listed, never drawn.
-CODES = FINDING_CODES
-LABELS = FINDING_LABELS
 # Okabe–Ito: distinguishable with the common colour-vision deficiencies.
 COLORS: dict[str, str] = {
     "UNREGISTERED": "#D55E00",  # vermillion
@@ -30,7 +27,7 @@ COLORS: dict[str, str] = {
     "ORPHAN_RECORD": "#F0E442",  # yellow
     "DUPLICATE_RECORD": "#000000",  # black
 }
-_BITS = {code: i for i, code in enumerate(CODES)}
+_BITS = {code: i for i, code in enumerate(FINDING_CODES)}
 _TOKEN = re.compile(r"\{\{([A-Z_]+)\}\}")
 
 
@@ -98,7 +95,9 @@ def build_payload(
     """
     strings = _Strings()
     flags_mask = [sum(1 << _BITS[c] for c in flags if c in _BITS) for flags in drawn["flags"]]
-    present = [c for c in CODES if c != "ORPHAN_RECORD" and any(c in f for f in drawn["flags"])]
+    present = [  # ORPHAN_RECORD is listed, never drawn
+        c for c in FINDING_CODES if c != "ORPHAN_RECORD" and any(c in f for f in drawn["flags"])
+    ]
     geoms = list(drawn["geometry"])
     b = shapely.total_bounds(np.array(geoms, dtype=object))
     if np.isnan(b).any():
@@ -129,7 +128,7 @@ def build_payload(
         "codes": present,
         "codeBits": _BITS,
         "colors": COLORS,
-        "labels": LABELS,
+        "labels": FINDING_LABELS,
         "bounds": [[b[1], b[0]], [b[3], b[2]]],
         "tiles": tiles,
         "packages": packages or [],

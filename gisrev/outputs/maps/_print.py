@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from gisrev.outputs.maps._page import COLORS, LABELS
+from gisrev.codes import FINDING_LABELS
+from gisrev.outputs.maps._page import COLORS
 
 _PRINT_CSS = """
 @page { size: A4; margin: 10mm; }
@@ -128,7 +129,7 @@ def print_page(
     body = []
     for row in rows.sort_values("order").itertuples():
         flags = "<br>".join(
-            f"{html.escape(LABELS[c][0])} / {html.escape(LABELS[c][1])}" if c in LABELS else _esc(c)
+            _esc(" / ".join(FINDING_LABELS[c])) if c in FINDING_LABELS else _esc(c)
             for c in row.flags
         )
         cells = [
@@ -143,10 +144,10 @@ def print_page(
         if show_owner:
             cells.insert(2, f"<td>{_esc(row.owner_name)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
-    present = [c for c in LABELS if any(c in f for f in rows["flags"])]
+    present = [c for c in FINDING_LABELS if any(c in f for f in rows["flags"])]
     legend = "".join(
-        f'<span><i style="background:{COLORS[c]}"></i>{html.escape(LABELS[c][0])} / '
-        f"{html.escape(LABELS[c][1])}</span>"
+        f'<span><i style="background:{COLORS[c]}"></i>{html.escape(FINDING_LABELS[c][0])} / '
+        f"{html.escape(FINDING_LABELS[c][1])}</span>"
         for c in present
     )
     return (
