@@ -250,10 +250,17 @@ def test_a_geopackage_without_geometry_imports_its_rows(town, tmp_path):
             "P-0001", None)
 
 
-def test_cli_unreadable_geopackage_is_one_line_exit_2(town, tmp_path, gisrev_cli):
-    path = tmp_path / "broken.gpkg"
-    path.write_text("not a GeoPackage", encoding="utf-8")
+@pytest.mark.parametrize(("name", "content", "says"), [
+    ("broken.gpkg", b"not a GeoPackage", "cannot be read as a GeoPackage or GeoJSON"),
+    ("broken.xlsx", b"not a workbook", "not a readable XLSX workbook"),
+    # Excel's "Unicode text" is UTF-16: neither UTF-8 nor Thai Windows cp874
+    ("utf16.csv", "parcel_code,outcome\n".encode("utf-16"), "neither UTF-8 nor cp874"),
+])
+def test_cli_unreadable_survey_file_is_one_line_exit_2(town, tmp_path, gisrev_cli, name, content,
+                                                       says):
+    path = tmp_path / name
+    path.write_bytes(content)
     result = gisrev_cli("survey", "import", path)
     assert result.code == 2
     assert result.err.count("\n") == 1
-    assert str(path) in result.err and "cannot be read" in result.err
+    assert str(path) in result.err and says in result.err

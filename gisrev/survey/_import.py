@@ -108,7 +108,14 @@ def _read_csv(path: Path) -> Iterator[_Row]:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        text = raw.decode("cp874")  # Thai Windows exports
+        try:
+            text = raw.decode("cp874")  # Thai Windows exports
+        except UnicodeDecodeError as exc:
+            msg = (
+                f"{path}: text is neither UTF-8 nor cp874 (Thai Windows) at byte {exc.start}; "
+                "save it as CSV UTF-8"
+            )
+            raise InputError(msg) from exc
     reader = csv.reader(io.StringIO(text, newline=""))  # notes may hold line breaks
     headers = next(reader, None)
     if headers is None:
@@ -123,7 +130,11 @@ def _read_csv(path: Path) -> Iterator[_Row]:
 def _read_xlsx(path: Path) -> Iterator[_Row]:
     import openpyxl
 
-    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a broken file
+        msg = f"{path}: not a readable XLSX workbook ({exc}); save it again from the spreadsheet"
+        raise InputError(msg) from exc
     try:
         ws = wb["survey"] if "survey" in wb.sheetnames else wb.worksheets[0]
         rows = ws.iter_rows(values_only=True)
