@@ -94,6 +94,14 @@ def test_readable_breakdown() -> None:
     assert lines[-1] == "Tax: 1,861.77 baht · ภาษี 1,861.77 บาท"
 
 
+def test_year_in_thai_digits_is_read_like_the_register_reads_it() -> None:
+    code, out, err = run("--year", "๒๕๖๔", "--use", "residential-other", "--land-value", "8000000",
+                         "--json")
+    assert (code, err) == (0, "")
+    data = json.loads(out)
+    assert (data["tax_year"], data["tax_year_be"], data["tax"]) == (2021, 2564, 160.0)
+
+
 def test_defaults_are_no_building_individual_not_vacant() -> None:
     code, out, _ = run(
         "--year", "2021", "--use", "residential-other", "--land-value", "8000000", "--json"

@@ -10,9 +10,8 @@ import click
 
 from gisrev.cli._context import CliContext
 from gisrev.errors import InputError
+from gisrev.load.normalise import BE_OFFSET, to_ce_year
 from gisrev.tax import Property, TaxResult, get_regime
-
-_BE_OFFSET = 543  # 2566 BE = 2023 CE; a year above 2400 is Buddhist Era
 
 
 class _OneLineErrors(click.Command):
@@ -55,10 +54,9 @@ class _TaxYear(click.ParamType):
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
         try:
-            year = int(str(value).strip())
+            return to_ce_year(value)
         except ValueError:
             self.fail(f"{value!r} is not a year (e.g. 2567 BE or 2024 CE)")
-        return year - _BE_OFFSET if year > 2400 else year
 
 
 @click.group()
@@ -115,8 +113,8 @@ def estimate(
     if tax_year not in regime.supported_years:
         first, last = regime.supported_years[0], regime.supported_years[-1]
         msg = (
-            f"tax estimate: --year {tax_year + _BE_OFFSET} BE ({tax_year} CE) is not supported; "
-            f"expected {first + _BE_OFFSET}-{last + _BE_OFFSET} BE or {first}-{last} CE"
+            f"tax estimate: --year {tax_year + BE_OFFSET} BE ({tax_year} CE) is not supported; "
+            f"expected {first + BE_OFFSET}-{last + BE_OFFSET} BE or {first}-{last} CE"
         )
         raise InputError(msg)
     if use not in regime.uses:
@@ -143,7 +141,7 @@ def estimate(
 def _breakdown(result: TaxResult, regime: str) -> str:
     """Format the breakdown: amounts right-aligned first, so Thai labels need no column width."""
     prop = result.property
-    year_be = prop.tax_year + _BE_OFFSET
+    year_be = prop.tax_year + BE_OFFSET
     lines = [
         f"Land and Building Tax ({regime}), tax year {year_be} BE ({prop.tax_year} CE)"
         f" · ปีภาษี {year_be}",
