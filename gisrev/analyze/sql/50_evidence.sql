@@ -1,34 +1,35 @@
 -- One row per parcel: the map's evidence (area, price, land and building value, use) next to
 -- what the register declares. Duplicate accounts: the first (lowest id, i.e. file order)
 -- row stands, the others only raise DUPLICATE_RECORD.
--- A building's value: appraised, else estimated by the tax engine (_bval), else 0 baht.
-CREATE TEMP TABLE _bsum ON COMMIT DROP AS
-SELECT b.parcel_id,
-       count(*) AS n_buildings,
-       sum(COALESCE(b.value, v.value, 0)) AS building_value,
-       COALESCE(sum(b.floor_area_m2) FILTER (WHERE b.category = 'residential'), 0) AS res_area,
-       COALESCE(sum(b.floor_area_m2) FILTER (WHERE b.category = 'other'), 0) AS other_area,
-       COALESCE(sum(b.floor_area_m2) FILTER (WHERE b.category = 'agriculture'), 0) AS agri_area
-FROM _bld AS b
-LEFT JOIN _bval AS v ON v.building_id = b.building_id
-GROUP BY b.parcel_id;
-
-CREATE TEMP TABLE _acc ON COMMIT DROP AS
-SELECT DISTINCT ON (m.parcel_id)
-       m.parcel_id, r.account_id, r.declared_use, r.owner_type, r.declared_area_sqwah,
-       r.building_value AS declared_building_value, r.exemption,
-       COALESCE(r.tax_assessed, 0) AS tax_assessed, COALESCE(r.tax_paid, 0) AS tax_paid,
-       array_agg(r.id) OVER w AS register_ids,
-       count(*) OVER w AS n_records
-FROM _match AS m
-JOIN _reg AS r ON r.id = m.register_id
--- One sort serves the window and DISTINCT ON.
-WINDOW w AS (PARTITION BY m.parcel_id ORDER BY r.id
-             ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
-ORDER BY m.parcel_id, r.id;
-
+-- The per-parcel building sums and first register rows are subqueries of the one statement
+-- rather than temporary tables of their own: written once, read once.
 CREATE TEMP TABLE _case ON COMMIT DROP AS
-WITH e AS (
+WITH bsum AS (
+    -- A building's value: appraised, else estimated by the tax engine (_bval), else 0 baht.
+    SELECT b.parcel_id,
+           count(*) AS n_buildings,
+           sum(COALESCE(b.value, v.value, 0)) AS building_value,
+           COALESCE(sum(b.floor_area_m2) FILTER (WHERE b.category = 'residential'), 0) AS res_area,
+           COALESCE(sum(b.floor_area_m2) FILTER (WHERE b.category = 'other'), 0) AS other_area,
+           COALESCE(sum(b.floor_area_m2) FILTER (WHERE b.category = 'agriculture'), 0)
+               AS agri_area
+    FROM _bld AS b
+    LEFT JOIN _bval AS v ON v.building_id = b.building_id
+    GROUP BY b.parcel_id
+), acc AS (
+    SELECT DISTINCT ON (m.parcel_id)
+           m.parcel_id, r.account_id, r.declared_use, r.owner_type, r.declared_area_sqwah,
+           r.building_value AS declared_building_value, r.exemption,
+           COALESCE(r.tax_assessed, 0) AS tax_assessed, COALESCE(r.tax_paid, 0) AS tax_paid,
+           array_agg(r.id) OVER w AS register_ids,
+           count(*) OVER w AS n_records
+    FROM _match AS m
+    JOIN _reg AS r ON r.id = m.register_id
+    -- One sort serves the window and DISTINCT ON.
+    WINDOW w AS (PARTITION BY m.parcel_id ORDER BY r.id
+                 ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+    ORDER BY m.parcel_id, r.id
+), e AS (
     SELECT p.id AS parcel_id, p.parcel_code, p.deed_no, p.mapped_area_sqwah, p.pt,
            z.zone_code,
            COALESCE(p.price_per_sqwah, z.price_per_sqwah) AS price_per_sqwah,
@@ -56,8 +57,8 @@ WITH e AS (
            a.tax_assessed, a.tax_paid
     FROM _par AS p
     LEFT JOIN _pz AS z ON z.parcel_id = p.id
-    LEFT JOIN _bsum AS b ON b.parcel_id = p.id
-    LEFT JOIN _acc AS a ON a.parcel_id = p.id
+    LEFT JOIN bsum AS b ON b.parcel_id = p.id
+    LEFT JOIN acc AS a ON a.parcel_id = p.id
     LEFT JOIN _survey AS s ON s.parcel_code_norm = p.parcel_code_norm
 )
 SELECT e.*,
