@@ -264,3 +264,23 @@ def test_cli_unreadable_survey_file_is_one_line_exit_2(town, tmp_path, gisrev_cl
     assert result.code == 2
     assert result.err.count("\n") == 1
     assert str(path) in result.err and says in result.err
+
+
+def test_xlsx_date_cells_typed_in_buddhist_era_are_converted(town, tmp_path):
+    # Excel with a Gregorian locale stores a typed 14/8/2566 as the date 2566-08-14;
+    # the register loader reads such cells as BE, and so must the survey importer.
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "survey"
+    ws.append(HEADER.split(","))
+    ws.append(["P-0001", None, dt.date(2566, 8, 14), "Somchai", None, None, None, None, None,
+               "registered"])
+    ws.append(["P-0002", None, dt.datetime(2023, 8, 15, 9, 30), "Malee", None, None, None, None,
+               None, "no_change"])
+    wb.save(tmp_path / "survey.xlsx")
+    rep = import_survey(town.engine, tmp_path / "survey.xlsx", settings=Settings(), today=TODAY)
+    assert (rep.n_loaded, rep.n_rejected) == (2, 0), rep.rejects
+    assert [v[:2] for v in visits(town.engine)] == [
+        ("P-0001", dt.date(2023, 8, 14)), ("P-0002", dt.date(2023, 8, 15))]

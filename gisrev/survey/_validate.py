@@ -9,11 +9,10 @@ import datetime as dt
 import re
 from typing import Any
 
-from gisrev.load.normalise import is_blank, parse_number, thai_to_arabic_digits
+from gisrev.load.normalise import BE_OFFSET, is_blank, parse_number, thai_to_arabic_digits
 from gisrev.outputs._spreadsheet import from_csv_text
 from gisrev.survey._fields import FOUND_USES, OUTCOMES, choice_code
 
-_BE_OFFSET = 543
 _BE_THRESHOLD = 2400
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ][0-9:.]+(?:Z|[+-]\d{2}:?\d{2})?)?$")
 _DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
@@ -21,13 +20,15 @@ _DATE_EXPECTED = "a date such as 2023-08-14 or 14/8/2566"
 
 
 def _ce(year: int) -> int:
-    return year - _BE_OFFSET if year > _BE_THRESHOLD else year
+    return year - BE_OFFSET if year > _BE_THRESHOLD else year
 
 
 def parse_visit_date(value: Any, *, today: dt.date | None = None) -> dt.date:
     """Read a visit date: ISO (``2023-08-14``, time allowed) or Thai ``d/m/yyyy`` in BE or CE.
 
-    A year above 2400 is Buddhist Era. Dates in the future are refused.
+    A year above 2400 is Buddhist Era, also in a spreadsheet's date cell (Excel with a
+    Gregorian locale stores a typed 14/8/2566 as the year 2566). Dates in the future
+    are refused.
 
     Examples
     --------
@@ -45,10 +46,12 @@ def parse_visit_date(value: Any, *, today: dt.date | None = None) -> dt.date:
     """
     if is_blank(value):
         raise ValueError(_DATE_EXPECTED)
-    if isinstance(value, dt.datetime):
-        day = value.date()
-    elif isinstance(value, dt.date):
-        day = value
+    if isinstance(value, dt.date):  # a datetime is a date too
+        day = value.date() if isinstance(value, dt.datetime) else value
+        try:
+            day = day.replace(year=_ce(day.year))
+        except ValueError as exc:  # 29 February of a BE year whose CE year is not leap
+            raise ValueError(_DATE_EXPECTED) from exc
     else:
         text = thai_to_arabic_digits(str(value)).strip()
         try:
