@@ -62,6 +62,9 @@ class AnalysisReport:
         Wall time of the run.
     stages
         Seconds per stage, in the order they ran.
+    warnings
+        What the run could not use and how to fix it (e.g. buildings valued at 0 baht for
+        want of a value or a priced type code).
     """
 
     run_id: int
@@ -442,13 +445,13 @@ def run_analysis(
     warnings: list[str] = []
     if n_unpriced:
         warnings.append(
-            f"{_buildings_have(n_unpriced)} a type code without a price in the tax tables and "
-            f"count as 0 baht (e.g. {'; '.join(unpriced)}); add their value to the buildings "
+            f"{_buildings_have(n_unpriced)} a type code without a price in the tax tables, "
+            f"valued at 0 baht (e.g. {'; '.join(unpriced)}); add their value to the buildings "
             "layer or correct building_type"
         )
     if totals[4]:
         warnings.append(
-            f"{_buildings_have(totals[4])} no value, type code or structure and count as 0 baht; "
+            f"{_buildings_have(totals[4])} no value, type code or structure, valued at 0 baht; "
             "add value, or building_type and structure, to the buildings layer"
         )
     return AnalysisReport(
