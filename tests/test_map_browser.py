@@ -18,6 +18,7 @@ import pytest
 import sqlalchemy as sa
 
 from gisrev.config import Settings
+from gisrev.errors import InputError
 from gisrev.load.normalise import normalise_parcel_code
 from gisrev.outputs.maps import make_maps
 
@@ -419,6 +420,16 @@ def test_rerun_with_fewer_packages_leaves_no_stale_worklists(town, tmp_path):
         "package-001.html",
         "package-001.xlsx",
     ]
+
+
+def test_a_run_for_a_year_without_findings_keeps_the_maps_already_there(town, tmp_path):
+    # 2567 typed for 2566: the error must not have wiped the packages the field is using.
+    settings = Settings(lgu_code=LGU)
+    make_maps(town, tmp_path, year=YEAR, settings=settings, packages=9)
+    before = sorted(p.name for p in (tmp_path / "packages").iterdir())
+    with pytest.raises(InputError, match="no findings for tax year 2567"):
+        make_maps(town, tmp_path, year=YEAR + 1, settings=settings, packages=9)
+    assert sorted(p.name for p in (tmp_path / "packages").iterdir()) == before != []
 
 
 def test_locate_me_centres_on_the_phone_position(maps, browser_page):

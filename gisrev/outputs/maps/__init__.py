@@ -129,9 +129,6 @@ def make_maps(
         raise InputError(msg)
     out = Path(out_dir)
     (out / "packages").mkdir(parents=True, exist_ok=True)
-    # A rerun with fewer packages must not leave stale worklists behind for the field.
-    for stale in (out / "packages").glob("package-*"):
-        stale.unlink()
     tile_opts = resolve_tiles(tiles, out)
     srid = open_tables(engine).srid
     lgu = settings.lgu_code
@@ -144,6 +141,10 @@ def make_maps(
                 f"run `gisrev analyze --year {year_be}` first"
             )
             raise InputError(msg)
+        # A rerun with fewer packages must not leave stale worklists behind for the field
+        # (and a run that fails above must leave the maps already there alone).
+        for stale in (out / "packages").glob("package-*"):
+            stale.unlink()
         drawn_mask = df["geometry"].notna().to_numpy() & df["x"].notna().to_numpy()
         drawn = df[drawn_mask].reset_index(drop=True)
         orphans = df[~drawn_mask].reset_index(drop=True)
