@@ -195,3 +195,15 @@ def test_views_give_qgis_the_findings_with_geometry_and_a_zone_summary(town):
     assert len(summary) == 1
     assert summary[0][:4] == ("Z-MAIN", 2, 1, 1)
     assert float(summary[0][4]) == pytest.approx(total, abs=0.01)
+
+
+def test_an_analysed_year_with_nothing_found_exports_empty_files(town, tmp_path):
+    run_analysis(town.engine, year=YEAR + 1, settings=SETTINGS)  # no register for 2024 ...
+    with town.engine.begin() as conn:  # ... so keep only the run: a clean year
+        conn.execute(sa.text("DELETE FROM findings WHERE tax_year = :y"), {"y": YEAR + 1})
+    for suffix in ("csv", "xlsx", "gpkg"):
+        assert export_findings(town.engine, tmp_path / f"f.{suffix}", year=YEAR + 1,
+                               settings=SETTINGS) == 0
+    assert read_csv(tmp_path / "f.csv") == []
+    empty = gpd.read_file(tmp_path / "f.gpkg", layer="findings")
+    assert len(empty) == 0 and empty.crs.to_epsg() == 32647  # QGIS still knows where it is

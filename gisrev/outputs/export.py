@@ -24,6 +24,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from gisrev.config import Settings
 from gisrev.db.engine import transaction
+from gisrev.db.schema import open_tables
 from gisrev.errors import InputError
 from gisrev.load.normalise import BE_OFFSET
 from gisrev.outputs._spreadsheet import csv_text
@@ -174,7 +175,9 @@ def _write_gpkg(engine: Engine | Connection, path: Path, *, year: int, settings:
 
     with transaction(engine) as conn:
         _check_analysed(conn, settings.lgu_code, year)
+        # The CRS from the schema, not the rows: a year with nothing drawn has no rows.
         shapes = gpd.read_postgis(sa.text(_SELECT_DRAWN), conn, geom_col="geom",
+                                  crs=f"EPSG:{open_tables(conn).srid}",
                                   params={"lgu": settings.lgu_code, "year": year})
     frame = _tidy(shapes)
     frame.insert(0, "main_flag", frame["flags"].str.split(";").str[0])
