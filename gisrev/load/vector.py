@@ -790,8 +790,6 @@ def load_vector(
         alone = not conn.execute(
             sa.select(sa.exists().where(table.c.lgu_code != settings.lgu_code))
         ).scalar()
-        if not (alone and _truncate(conn, table)):
-            conn.execute(table.delete().where(table.c.lgu_code == settings.lgu_code))
         bulk = alone and (features is None or features >= _DEFER_INDEXES_FROM)
         batcher = _Batcher(
             kind=kind,
@@ -818,6 +816,9 @@ def load_vector(
                     batch_size=batch_size,
                 ) as (meta, reader),
             ):
+                # Emptied once its indexes are dropped: TRUNCATE rebuilds every index, empty.
+                if not (alone and _truncate(conn, table)):
+                    conn.execute(table.delete().where(table.c.lgu_code == settings.lgu_code))
                 geom_column = meta["geometry_name"] or "wkb_geometry"
                 fid_column = meta["fid_column"] or "OGC_FID"
 
