@@ -59,13 +59,9 @@ _USE_TH = {
 }
 _OUTCOME_TH = {c.code: c.label_th for c in OUTCOMES}
 
+# Each parcel's latest visit (the survey_latest view), when made from 1 January of the year on.
 _SQL = sa.text("""
-WITH latest AS (
-    SELECT DISTINCT ON (v.parcel_code_norm) v.*
-    FROM survey_visits AS v
-    WHERE v.lgu_code = :lgu AND v.visited_at >= :since
-    ORDER BY v.parcel_code_norm, v.visited_at DESC, v.id DESC
-), owner AS (
+WITH owner AS (
     SELECT DISTINCT ON (m.parcel_id) m.parcel_id, r.owner_name, r.deed_no
     FROM matches AS m JOIN register AS r ON r.id = m.register_id
     WHERE m.lgu_code = :lgu AND m.tax_year = :year
@@ -76,7 +72,8 @@ SELECT p.parcel_code, p.deed_type, COALESCE(p.deed_no, o.deed_no) AS deed_no, o.
        s.buildings_count, s.floors, s.outcome, s.visited_at, s.surveyor, f.reason_th, s.notes
 FROM findings AS f
 JOIN parcels AS p ON p.id = f.parcel_id
-JOIN latest AS s ON s.parcel_code_norm = p.parcel_code_norm
+JOIN survey_latest AS s
+  ON s.lgu_code = :lgu AND s.parcel_code_norm = p.parcel_code_norm AND s.visited_at >= :since
 LEFT JOIN owner AS o ON o.parcel_id = p.id
 WHERE f.lgu_code = :lgu AND f.tax_year = :year AND s.outcome = ANY(:confirmed)
 ORDER BY p.parcel_code
