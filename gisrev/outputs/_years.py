@@ -1,9 +1,14 @@
-"""The tax year a user asked for, as the outputs take it."""
+"""Tax years as the outputs take them: the year a user asked for, and whether it was analysed."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
 from gisrev.errors import InputError
-from gisrev.load.normalise import to_ce_year
+from gisrev.load.normalise import BE_OFFSET, to_ce_year
 
 
 def tax_year(year: int) -> int:
@@ -24,3 +29,24 @@ def tax_year(year: int) -> int:
     except ValueError as exc:
         msg = f"tax year {year}: expected {exc}"
         raise InputError(msg) from exc
+
+
+def require_analysed(conn: Connection, *, lgu_code: str, years: Sequence[int]) -> None:
+    """Check that each of ``years`` (CE) has an analysis run for the municipality.
+
+    Raises
+    ------
+    InputError
+        Naming the first year without one and the command that analyses it.
+    """
+    analysed = set(conn.execute(sa.text(
+        "SELECT DISTINCT tax_year FROM analysis_runs"
+        " WHERE lgu_code = :lgu AND tax_year = ANY(:years)"
+    ), {"lgu": lgu_code, "years": list(years)}).scalars())
+    for year in years:
+        if year not in analysed:
+            msg = (
+                f"tax year {year + BE_OFFSET} has not been analysed for municipality {lgu_code}; "
+                f"run `gisrev analyze --year {year + BE_OFFSET}` first"
+            )
+            raise InputError(msg)

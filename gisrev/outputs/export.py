@@ -28,7 +28,7 @@ from gisrev.db.schema import open_tables
 from gisrev.errors import InputError
 from gisrev.load.normalise import BE_OFFSET
 from gisrev.outputs._spreadsheet import csv_text
-from gisrev.outputs._years import tax_year
+from gisrev.outputs._years import require_analysed, tax_year
 
 __all__ = ["EXPORT_COLUMNS", "export_findings", "findings_frame"]
 
@@ -74,19 +74,6 @@ _SELECT_DRAWN = (
 )
 
 
-def _check_analysed(conn: Connection, lgu: str, year: int) -> None:
-    runs = conn.execute(
-        sa.text("SELECT count(*) FROM analysis_runs WHERE lgu_code = :lgu AND tax_year = :year"),
-        {"lgu": lgu, "year": year},
-    ).scalar_one()
-    if not runs:
-        msg = (
-            f"no analysis of tax year {year + BE_OFFSET} ({year}) for lgu {lgu} in the database; "
-            f"run `gisrev analyze --year {year + BE_OFFSET}` first"
-        )
-        raise InputError(msg)
-
-
 def findings_frame(engine: Engine | Connection, *, year: int, settings: Settings) -> pd.DataFrame:
     """Return the year's findings in survey order with the export columns.
 
@@ -107,7 +94,7 @@ def findings_frame(engine: Engine | Connection, *, year: int, settings: Settings
     """
     year = tax_year(year)
     with transaction(engine) as conn:
-        _check_analysed(conn, settings.lgu_code, year)
+        require_analysed(conn, lgu_code=settings.lgu_code, years=[year])
         frame = pd.read_sql(sa.text(_SELECT), conn, params={"lgu": settings.lgu_code, "year": year})
     return _tidy(frame)
 
@@ -174,7 +161,7 @@ def _write_gpkg(engine: Engine | Connection, path: Path, *, year: int, settings:
     import geopandas as gpd
 
     with transaction(engine) as conn:
-        _check_analysed(conn, settings.lgu_code, year)
+        require_analysed(conn, lgu_code=settings.lgu_code, years=[year])
         # The CRS from the schema, not the rows: a year with nothing drawn has no rows.
         shapes = gpd.read_postgis(sa.text(_SELECT_DRAWN), conn, geom_col="geom",
                                   crs=f"EPSG:{open_tables(conn).srid}",

@@ -27,9 +27,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from gisrev.config import Settings
 from gisrev.db.engine import transaction
-from gisrev.errors import InputError
-from gisrev.load.normalise import BE_OFFSET
-from gisrev.outputs._years import tax_year
+from gisrev.outputs._years import require_analysed, tax_year
 
 RECOVERY_COLUMNS: tuple[str, ...] = (
     "parcel_code", "flags", "how", "tax_assessed_before", "tax_assessed_after", "recovered",
@@ -109,17 +107,7 @@ def revenue_recovered(
     year = tax_year(year)
     params = {"lgu": settings.lgu_code, "year": year, "next_year": year + 1}
     with transaction(engine) as conn:
-        analysed = set(conn.execute(sa.text(
-            "SELECT DISTINCT tax_year FROM analysis_runs"
-            " WHERE lgu_code = :lgu AND tax_year IN (:year, :next_year)"
-        ), params).scalars())
-        for needed in (year, year + 1):
-            if needed not in analysed:
-                msg = (
-                    f"tax year {needed + BE_OFFSET} has not been analysed for municipality "
-                    f"{settings.lgu_code}; run `gisrev analyze --year {needed + BE_OFFSET}` first"
-                )
-                raise InputError(msg)
+        require_analysed(conn, lgu_code=settings.lgu_code, years=[year, year + 1])
         rows = conn.execute(_SQL, params).all()
     frame = pd.DataFrame([tuple(r) for r in rows], columns=list(RECOVERY_COLUMNS))
     frame = frame.astype({"tax_assessed_before": "float64", "tax_assessed_after": "float64",
