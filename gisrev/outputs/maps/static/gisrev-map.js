@@ -83,7 +83,7 @@
     base.osm.addTo(map);
   }
 
-  // Faint context: one canvas, all rings in one path (100k parcels draw in one go).
+  // Faint context: one canvas for the whole layer, no Leaflet layer per ring.
   var Faint = L.Layer.extend({
     initialize: function (geoms, style) { this._g = unpackGeom(geoms); this._style = style; },
     onAdd: function (m) {
@@ -142,7 +142,8 @@
       ctx.strokeStyle = this._style.stroke; ctx.lineWidth = this._style.width;
       if (this._style.fill) ctx.fillStyle = this._style.fill;
       var style = this._style, batch = 0;
-      // Paint in batches: Skia strokes many short paths far faster than one huge path.
+      // Paint in batches of 200 rings rather than one path of every ring in view (Skia
+      // slows down on very long paths; bench/map.py times the whole page, not this choice).
       function flush() {
         if (style.fill) ctx.fill("evenodd");
         ctx.stroke();
