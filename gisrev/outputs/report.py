@@ -38,7 +38,7 @@ from gisrev.outputs._years import tax_year
 
 __all__ = ["USE_LABELS", "render_html", "write_report"]
 
-_TEMPLATES = Path(__file__).with_suffix("")  # gisrev/outputs/report/
+_TEMPLATES = Path(__file__).parent / "templates"
 
 #: Thai and English labels of use categories and sub-cases.
 USE_LABELS: dict[str, tuple[str, str]] = {
