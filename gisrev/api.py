@@ -30,10 +30,11 @@ import shapely
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from gisrev.analyze import FINDING_CODES  # DESIGN.md order, the order of findings.flags
+from gisrev.codes import FINDING_CODES  # DESIGN.md order, the order of findings.flags
 from gisrev.config import load_settings
 from gisrev.db import make_engine
 from gisrev.errors import InputError
+from gisrev.load.normalise import BE_OFFSET
 from gisrev.tax import Regime
 
 __all__ = [
@@ -51,7 +52,6 @@ __all__ = [
     "zone_gaps",
 ]
 
-_BE_OFFSET = 543
 
 # Columns of findings() besides geometry; owner names and ID numbers are not among them.
 _FINDING_COLUMNS = (
@@ -82,7 +82,7 @@ def ce_year(year: int) -> int:
     (2023, 2023)
     """
     year = int(year)
-    return year - _BE_OFFSET if year > 2400 else year
+    return year - BE_OFFSET if year > 2400 else year
 
 
 def be_year(year: int) -> int:
@@ -93,7 +93,7 @@ def be_year(year: int) -> int:
     >>> be_year(2023), be_year(2566)
     (2566, 2566)
     """
-    return ce_year(year) + _BE_OFFSET
+    return ce_year(year) + BE_OFFSET
 
 
 def connect(url: str | None = None, *, config: str | os.PathLike[str] | None = None) -> Engine:
@@ -513,7 +513,7 @@ def gap_by_year(
         ), conn, params={"lgu": lgu})
     if wanted is not None:
         df = df[df["tax_year"].isin(wanted)].reset_index(drop=True)
-    df.insert(1, "tax_year_be", df["tax_year"] + _BE_OFFSET)
+    df.insert(1, "tax_year_be", df["tax_year"] + BE_OFFSET)
     for col in ("findings", "unregistered"):
         df[col] = df[col].astype("int64")
     return df

@@ -16,24 +16,15 @@ import sqlalchemy as sa
 from psycopg import sql as pgsql
 from sqlalchemy.engine import Connection, Engine
 
+from gisrev.codes import FINDING_CODES
 from gisrev.config import Settings
 from gisrev.db.copy import psycopg_connection
 from gisrev.db.engine import transaction
 from gisrev.db.schema import open_tables
 from gisrev.errors import TaxRuleError
+from gisrev.load.normalise import BE_OFFSET
 
-FINDING_CODES = (
-    "UNREGISTERED",
-    "UNDERPAID",
-    "USE_MISMATCH",
-    "AREA_MISMATCH",
-    "UNDECLARED_BUILDING",
-    "ARREARS",
-    "ORPHAN_RECORD",
-    "DUPLICATE_RECORD",
-)
 BATCH_ROWS = 100_000
-_BE_OFFSET = 543
 
 
 @dataclasses.dataclass(frozen=True)
@@ -83,7 +74,7 @@ class AnalysisReport:
     def summary(self) -> str:
         """Return a few lines for a terminal: findings per code and the revenue gap."""
         lines = [
-            f"tax year {self.tax_year + _BE_OFFSET} ({self.tax_year}), lgu {self.lgu_code}: "
+            f"tax year {self.tax_year + BE_OFFSET} ({self.tax_year}), lgu {self.lgu_code}: "
             f"{self.n_parcels:,} parcels, {self.n_register:,} register rows, "
             f"{sum(self.matched.values()):,} matched "
             f"({', '.join(f'{k} {v:,}' for k, v in self.matched.items())})",
@@ -277,9 +268,9 @@ def _check_year(year: int, regime_name: str) -> None:
 
     regime = get_regime(regime_name)
     if year not in regime.supported_years:
-        years = ", ".join(f"{y + _BE_OFFSET} ({y})" for y in regime.supported_years)
+        years = ", ".join(f"{y + BE_OFFSET} ({y})" for y in regime.supported_years)
         msg = (
-            f"tax year {year + _BE_OFFSET} ({year}) has no tax rules "
+            f"tax year {year + BE_OFFSET} ({year}) has no tax rules "
             f"in the {regime_name!r} regime; "
             f"expected one of {years}"
         )
@@ -317,14 +308,14 @@ def run_analysis(
     AnalysisReport
         Counts per finding code, the revenue gap and seconds per stage.
     """
-    year = year - _BE_OFFSET if year > 2400 else year
+    year = year - BE_OFFSET if year > 2400 else year
     _check_year(year, settings.regime)
     t = open_tables(engine)
     th = settings.thresholds
     params: dict[str, Any] = {
         "lgu": settings.lgu_code,
         "year": year,
-        "year_be": str(year + _BE_OFFSET),
+        "year_be": str(year + BE_OFFSET),
         "underpaid_min_baht": th.underpaid_min_baht,
         "underpaid_min_share": th.underpaid_min_share,
         "arrears_min_baht": th.arrears_min_baht,
