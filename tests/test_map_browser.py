@@ -432,6 +432,28 @@ def test_a_run_for_a_year_without_findings_keeps_the_maps_already_there(town, tm
     assert sorted(p.name for p in (tmp_path / "packages").iterdir()) == before != []
 
 
+def test_a_year_of_orphan_records_only_maps_the_town_and_lists_them(town, tmp_path, browser_page):
+    # The register analysed before the parcel map matched anything: nothing to draw.
+    with town.begin() as conn:
+        conn.execute(sa.text(
+            "INSERT INTO findings (lgu_code, tax_year, parcel_code, flags, reason_th, gap)"
+            " VALUES (:lgu, 2022, 'X-1', ARRAY['ORPHAN_RECORD'], 'ไม่พบแปลง', 0)"
+        ), {"lgu": LGU})
+    try:
+        report = make_maps(town, tmp_path, year=2022, settings=Settings(lgu_code=LGU))
+    finally:
+        with town.begin() as conn:
+            conn.execute(sa.text("DELETE FROM findings WHERE tax_year = 2022"))
+    assert (report.n_drawn, report.n_orphans, report.packages) == (0, 1, [])
+    with (tmp_path / "orphans.csv").open(encoding="utf-8-sig") as fh:
+        assert [r["parcel_code"] for r in csv.DictReader(fh)] == ["X-1"]
+    view = browser_page.open(report.overview, wait_for=READY)
+    assert view.errors() == []
+    centre = view.page.evaluate("(() => { const c = window.gisrev.map.getCenter();"
+                                " return [c.lat, c.lng]; })()")
+    assert 13.7 < centre[0] < 13.8 and 100.4 < centre[1] < 100.6  # the planted town
+
+
 def test_locate_me_centres_on_the_phone_position(maps, browser_page):
     here = {"latitude": 13.7545, "longitude": 100.4990}
     browser_page.page.context.grant_permissions(["geolocation"])

@@ -204,3 +204,15 @@ def test_vector_mbtiles_are_refused_not_unpacked_into_a_blank_background(tmp_pat
         resolve_tiles(tmp_path / "vector.mbtiles", tmp_path)
     assert "\n" not in str(exc.value)
     assert not (tmp_path / "tiles").exists()
+
+
+def test_a_page_with_nothing_drawn_opens_on_the_town_not_a_fixed_spot():
+    # Every finding an orphan record: the overview still shows the municipality's parcels.
+    from gisrev.outputs.maps._page import build_payload
+
+    columns = ["parcel_code", "flags", "reason_th", "reason_en", "deed_no", "gap",
+               "expected_tax", "tax_assessed", "tax_paid", "lon", "lat", "geometry"]
+    town = [box(99.20, 16.80, 99.21, 16.81), box(99.22, 16.82, 99.23, 16.83)]  # Tak
+    payload = build_payload(pd.DataFrame(columns=columns), title="t", context={"parcels": town},
+                            show_owner=False, tiles={"osm": False, "local": None})
+    assert payload["bounds"] == [[16.80, 99.20], [16.83, 99.23]]

@@ -57,6 +57,14 @@ class _Strings:
         return self._index[text]
 
 
+def _bounds(geoms: list[shapely.Geometry | None]) -> np.ndarray | None:
+    """Return (xmin, ymin, xmax, ymax) of the geometries, or None when there is nothing."""
+    if not geoms:
+        return None
+    b = shapely.total_bounds(np.array(geoms, dtype=object))
+    return None if np.isnan(b).any() else b
+
+
 def build_payload(
     drawn: pd.DataFrame,
     *,
@@ -99,8 +107,10 @@ def build_payload(
         c for c in FINDING_CODES if c != "ORPHAN_RECORD" and any(c in f for f in drawn["flags"])
     ]
     geoms = list(drawn["geometry"])
-    b = shapely.total_bounds(np.array(geoms, dtype=object))
-    if np.isnan(b).any():
+    b = _bounds(geoms)
+    if b is None:  # nothing flagged is on the map (only orphan records): show the town
+        b = _bounds([g for layer in context.values() for g in layer])
+    if b is None:  # nothing at all: somewhere in Thailand rather than a blank error
         b = np.array([100.0, 13.0, 100.01, 13.01])
     findings: dict[str, Any] = {
         "code": [str(c) for c in drawn["parcel_code"]],
