@@ -255,6 +255,7 @@ def test_a_geopackage_without_geometry_imports_its_rows(town, tmp_path):
     ("broken.xlsx", b"not a workbook", "not a readable XLSX workbook"),
     # Excel's "Unicode text" is UTF-16: neither UTF-8 nor Thai Windows cp874
     ("utf16.csv", "parcel_code,outcome\n".encode("utf-16"), "neither UTF-8 nor cp874"),
+    ("empty.csv", b"", "the file is empty; expected the survey form's header"),
 ])
 def test_cli_unreadable_survey_file_is_one_line_exit_2(town, tmp_path, gisrev_cli, name, content,
                                                        says):

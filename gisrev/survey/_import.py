@@ -9,7 +9,7 @@ import io
 import json
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -117,14 +117,18 @@ def _read_csv(path: Path) -> Iterator[_Row]:
             )
             raise InputError(msg) from exc
     reader = csv.reader(io.StringIO(text, newline=""))  # notes may hold line breaks
-    headers = next(reader, None)
+    yield from _table_rows(path, reader, empty="the file is empty")
+
+
+def _table_rows(path: Path, rows: Iterator[Sequence[Any]], *, empty: str) -> Iterator[_Row]:
+    """Read a spreadsheet-like table: a header row naming the fields, then one row per visit."""
+    headers = next(rows, None)
     if headers is None:
-        msg = f"{path}: the file is empty; expected a header row and one row per visit"
+        msg = f"{path}: {empty}; expected the survey form's header and one row per visit"
         raise InputError(msg)
     fields = _fields_of(path, list(headers))
-    for i, cells in enumerate(reader, start=2):
-        values = {f: c for f, c in zip(fields, cells, strict=False) if f is not None}
-        yield _Row(i, values)
+    for i, cells in enumerate(rows, start=2):
+        yield _Row(i, {f: c for f, c in zip(fields, cells, strict=False) if f is not None})
 
 
 def _read_xlsx(path: Path) -> Iterator[_Row]:
@@ -138,14 +142,7 @@ def _read_xlsx(path: Path) -> Iterator[_Row]:
     try:
         ws = wb["survey"] if "survey" in wb.sheetnames else wb.worksheets[0]
         rows = ws.iter_rows(values_only=True)
-        headers = next(rows, None)
-        if headers is None:
-            msg = f"{path}: the sheet {ws.title!r} is empty; expected the survey form's header"
-            raise InputError(msg)
-        fields = _fields_of(path, list(headers))
-        for i, cells in enumerate(rows, start=2):
-            values = {f: c for f, c in zip(fields, cells, strict=False) if f is not None}
-            yield _Row(i, values)
+        yield from _table_rows(path, rows, empty=f"the sheet {ws.title!r} is empty")
     finally:
         wb.close()
 
