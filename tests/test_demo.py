@@ -60,6 +60,18 @@ def test_demo_loads_the_town_and_finds_what_was_planted(
         got = found[found["tax_year"] == year_be - 543]["code"].value_counts()
         assert {code: int(got.get(code, 0)) for code in FINDING_CODES} == expected, year_be
 
+    # The closing summary counts the same findings and points at the files it wrote.
+    summary = result.out.split("\nSummary\n", 1)[1]
+    n_2566 = _count(engine, "SELECT count(*) FROM findings "
+                            "WHERE lgu_code = :lgu AND tax_year = 2023")
+    assert f"tax year 2566: {n_2566:,} findings" in summary
+    for code, n in small_town.findings[2566].items():
+        if n:
+            assert f"{code:<20} {n:>5,}" in summary
+    for name in ("findings_2566.csv", "maps_2566/index.html", "report_2567.html"):
+        assert str(tmp_path / "out" / name) in summary
+        assert (tmp_path / "out" / name).exists()
+
 
 def test_demo_skips_steps_whose_module_is_missing(tmp_path: Path, capsys) -> None:
     ran: list[str] = []

@@ -118,7 +118,48 @@ def run_demo(obj: CliContext, town: Path, out: Path, *, steps: list[Step] | None
             continue
         step.run(run)
         done += 1
+    if done == len(todo) and steps is None:
+        _print_summary(run)
     return done
+
+
+def _print_summary(run: DemoRun) -> None:
+    """Print what a revenue officer wants at the end: what was found, its worth, where to look."""
+    from gisrev.api import revenue_recovered, summary
+    from gisrev.db import make_engine
+
+    engine = make_engine(run.settings.database_url)
+    try:
+        lgu = run.settings.lgu_code
+        first = summary(2566, engine=engine, lgu=lgu, top=0)
+        second = summary(2567, engine=engine, lgu=lgu, top=0)
+        recovered = revenue_recovered(2566, engine=engine, lgu=lgu)
+    finally:
+        engine.dispose()
+    t1, t2 = first.totals, second.totals
+    click.secho("\nSummary", bold=True)
+    click.echo(f"  municipality {lgu}: {t1['parcels']:,.0f} parcels on the map")
+    click.echo(
+        f"  tax year 2566: {t1['findings']:,.0f} findings "
+        f"({t1['flagged_parcels']:,.0f} parcels, "
+        f"{t1['orphan_records']:,.0f} register rows not on the map), "
+        f"revenue gap {t1['gap']:,.2f} baht"
+    )
+    for row in first.by_flag.itertuples():
+        if row.findings:
+            click.echo(f"    {row.flag:<20} {row.findings:>5,.0f}   gap {row.gap:>14,.2f} baht")
+    click.echo(
+        f"  tax year 2567: {t2['findings']:,.0f} findings, revenue gap {t2['gap']:,.2f} baht; "
+        f"recovered from the 2566 findings: {recovered.attrs['total']:,.2f} baht "
+        f"({len(recovered):,} parcels)"
+    )
+    click.secho("Files", bold=True)
+    for name, what in (
+        ("findings_2566.csv", "the 2566 findings, one row per parcel (opens in Excel)"),
+        ("maps_2566/index.html", "survey maps, work packages and worklists (work offline)"),
+        ("report_2567.html", "the one-page report: revenue gap and revenue recovered"),
+    ):
+        click.echo(f"  {run.out / name}  {what}")
 
 
 @click.command()
