@@ -227,3 +227,12 @@ def test_an_analysed_year_with_nothing_found_reports_zeros(planted, tmp_path):
     wb = openpyxl.load_workbook(write_report(2568, tmp_path / "r.xlsx", engine=planted.engine,
                                              lgu=LGU))
     assert len(list(wb["Findings"].values)) == 1  # the header only
+
+
+def test_a_municipality_without_appraisal_zones_still_reports(planted):
+    # Zones are often the last layer a municipality digitises.
+    with planted.engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM zones"))
+    html = render_html(2566, engine=planted.engine, lgu=LGU)
+    assert _totals(html)["gap"] == 7900
+    assert "No appraisal zones loaded" in html and "<svg viewBox" not in html
