@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
 import sqlite3
 
 import openpyxl
@@ -62,6 +63,8 @@ def test_xlsx_form_has_drop_down_lists_and_checks(town, tmp_path):
     assert rules["J2:J200"].formula1 == '"registered,corrected,not_found,refused,no_change"'
     assert rules["E2:E200"].formula1 == '"agriculture,residential,other,vacant,mixed"'
     assert rules["C2:C200"].type == "date"
+    # the check must let through the BE date its own message asks for (14/8/2566)
+    assert int(re.search(r"DATE\((\d+)", rules["C2:C200"].formula2)[1]) >= 2566 + 10
     assert (rules["F2:F200"].type, rules["F2:F200"].formula1) == ("whole", "0")
     assert "คำอธิบาย" in wb.sheetnames
 

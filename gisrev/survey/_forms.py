@@ -142,8 +142,10 @@ def write_form_xlsx(rows: pd.DataFrame, path: Path, *, title: str) -> Path:
     checks = [
         (_list_validation(OUTCOMES, title="outcome"), "outcome"),
         (_list_validation(FOUND_USES, title="found_use"), "found_use"),
+        # Up to 2800: Excel with a Gregorian locale stores a typed 14/8/2566 as the year 2566
+        # (the importer reads it as BE), and the error below asks for just that.
         (DataValidation(type="date", operator="between", formula1="DATE(1950,1,1)",
-                        formula2="DATE(2200,12,31)", allow_blank=True, showErrorMessage=True,
+                        formula2="DATE(2800,12,31)", allow_blank=True, showErrorMessage=True,
                         error="วันที่ เช่น 14/8/2566 / a date such as 2023-08-14"), "visited_at"),
         (DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0",
                         allow_blank=True, showErrorMessage=True,
