@@ -178,6 +178,20 @@ def test_undeclared_buildings_are_counted(town):
     assert f["reason_th"] == "มีสิ่งปลูกสร้าง 2 หลังแต่ไม่ได้แจ้ง"
 
 
+def test_a_building_completed_after_the_tax_year_is_not_evidence(town):
+    town.parcel("B-2", rect(0, 0, 40, 40))
+    town.building(rect(2, 2, 8, 8), use="residential", value=100_000, year_built=YEAR + 1)
+    expected = tax("vacant", 400 * PRICE)
+    for year in (YEAR, YEAR + 1):
+        town.register("B-2", tax_year=year, declared_use="vacant", declared_area_sqwah=400,
+                      tax_assessed=expected, tax_paid=expected)
+    run_analysis(town.engine, year=YEAR, settings=SETTINGS)
+    assert "B-2" not in findings(town.engine)
+    # The next year the house stands on 1 January: now it is evidence.
+    run_analysis(town.engine, year=YEAR + 1, settings=SETTINGS)
+    assert "UNDECLARED_BUILDING" in findings(town.engine)["B-2"]["flags"]
+
+
 def test_arrears_when_paid_below_assessed(town):
     town.parcel("R-1", rect(0, 0, 100, 100))
     expected = tax("vacant", 25_000_000)

@@ -24,6 +24,9 @@ FROM (
     FROM buildings AS b
     JOIN parcels AS p ON p.lgu_code = b.lgu_code AND p.geom && b.geom
     WHERE b.lgu_code = :lgu
+      -- The tax falls on what stood on 1 January: a building completed after the tax
+      -- year is not evidence for it (one completed within the year is given the benefit).
+      AND (b.year_built IS NULL OR b.year_built <= :year)
     ORDER BY b.id, overlap_m2 DESC, p.id
 ) AS best
 -- Filtered as written instead of a DELETE pass over the table afterwards.
