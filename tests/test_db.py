@@ -58,3 +58,22 @@ def test_cli_bad_database_url_is_one_line_exit_2(gisrev_cli):
     assert result.code == 2
     assert result.err.count("\n") == 1
     assert "not a PostgreSQL URL" in result.err
+
+
+def test_init_upgrades_a_version_1_database_in_place(engine):
+    # A database made by gisrev 0.1 (schema version 1): findings had no zone_id yet.
+    with engine.begin() as conn:
+        conn.execute(sa.text("ALTER TABLE findings DROP COLUMN zone_id CASCADE"))
+        conn.execute(sa.text("UPDATE schema_version SET version = 1"))
+    init_db(engine, srid=32647)
+    with engine.connect() as conn:
+        version = conn.execute(sa.text("SELECT version FROM schema_version")).scalar_one()
+        columns = set(conn.execute(sa.text(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'findings'"
+        )).scalars())
+        views = set(conn.execute(sa.text(
+            "SELECT table_name FROM information_schema.views WHERE table_schema = 'public'"
+        )).scalars())
+    assert version == SCHEMA_VERSION == 2
+    assert "zone_id" in columns
+    assert {"findings_map", "zone_summary"} <= views  # recreated after the upgrade

@@ -197,6 +197,25 @@ def test_views_give_qgis_the_findings_with_geometry_and_a_zone_summary(town):
     assert float(summary[0][4]) == pytest.approx(total, abs=0.01)
 
 
+def test_zone_summary_sums_each_zone_polygon_once_even_when_codes_repeat(clean_db):
+    town = Town(clean_db, tax_year=YEAR)
+    # One price band drawn as two polygons with the same code, and a zone with no code.
+    town.zone(rect(0, 0, 100, 100), price_per_sqwah=10_000, zone_code="Z-RICE")
+    town.zone(rect(200, 0, 100, 100), price_per_sqwah=10_000, zone_code="Z-RICE")
+    town.zone(rect(400, 0, 100, 100), price_per_sqwah=10_000)
+    for i, x in enumerate((10, 210, 230, 410)):
+        town.parcel(f"U-{i}", rect(x, 10, 10, 10))  # unregistered, vacant 25 sq wah
+    each = 25 * 10_000 * 0.003 * 0.85  # 0.3 % of 250,000 baht, less the 2023 reduction of 15 %
+    run_analysis(clean_db, year=YEAR, settings=SETTINGS)
+    with clean_db.connect() as conn:
+        rows = conn.execute(sa.text(
+            "SELECT zone_code, n_unregistered, gap FROM zone_summary ORDER BY zone_id"
+        )).all()
+    assert [(code, n, float(gap)) for code, n, gap in rows] == [
+        ("Z-RICE", 1, each), ("Z-RICE", 2, 2 * each), (None, 1, each),
+    ]
+
+
 def test_an_analysed_year_with_nothing_found_exports_empty_files(town, tmp_path):
     run_analysis(town.engine, year=YEAR + 1, settings=SETTINGS)  # no register for 2024 ...
     with town.engine.begin() as conn:  # ... so keep only the run: a clean year

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection, Engine
 from gisrev.db.engine import transaction
 from gisrev.errors import DatabaseError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 @dataclasses.dataclass(frozen=True)
@@ -205,6 +205,7 @@ def tables(srid: int = 32647) -> Tables:
         sa.Column("mapped_area_sqwah", sa.Float),
         sa.Column("land_value", sa.Float),
         sa.Column("building_value", sa.Float),
+        sa.Column("zone_id", sa.BigInteger),  # the zones row the parcel lies in
         sa.Column("zone_code", sa.Text),
         sa.Column("expected_tax", sa.Float),
         sa.Column("tax_assessed", sa.Float),
@@ -265,6 +266,13 @@ def _view_sql() -> list[str]:
     return [f.read_text(encoding="utf-8") for f in files]
 
 
+# Statements that bring a database of the version before up to this version.
+_UPGRADES: dict[int, tuple[str, ...]] = {
+    # 2: findings know the zone row (zone codes may repeat across polygons).
+    2: ("ALTER TABLE findings ADD COLUMN IF NOT EXISTS zone_id bigint",),
+}
+
+
 def init_db(bind: Engine | Connection, *, srid: int = 32647) -> Tables:
     """Create or upgrade the schema; safe to repeat.
 
@@ -294,7 +302,9 @@ def init_db(bind: Engine | Connection, *, srid: int = 32647) -> Tables:
         if version is None:
             conn.execute(t.schema_version.insert().values(version=SCHEMA_VERSION, working_srid=srid))
         elif version < SCHEMA_VERSION:
-            # Upgrades go here, one block per version step.
+            for step in range(version + 1, SCHEMA_VERSION + 1):
+                for sql in _UPGRADES.get(step, ()):
+                    conn.execute(sa.text(sql))
             conn.execute(t.schema_version.update().values(version=SCHEMA_VERSION, updated_at=sa.func.now()))
         for sql in _view_sql():
             conn.execute(sa.text(sql))

@@ -31,7 +31,7 @@ WITH bsum AS (
     ORDER BY m.parcel_id, r.id
 ), e AS (
     SELECT p.id AS parcel_id, p.parcel_code, p.deed_no, p.mapped_area_sqwah, p.pt,
-           z.zone_code,
+           z.zone_id, z.zone_code,
            COALESCE(p.price_per_sqwah, z.price_per_sqwah) AS price_per_sqwah,
            -- A surveyor's count of buildings wins over the map's; none found means no value.
            COALESCE(s.buildings_count, b.n_buildings, 0) AS n_buildings,

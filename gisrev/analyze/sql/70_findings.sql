@@ -39,16 +39,16 @@ WHERE f_unregistered OR f_underpaid OR f_use OR f_area OR f_building OR f_arrear
 CREATE TEMP TABLE _fout ON COMMIT DROP AS
 SELECT lgu_code, tax_year, analysis_run_id, parcel_id, parcel_code, register_ids, account_id,
        deed_no, flags, reason_th, reason_en, declared_use, evidence_use, declared_area_sqwah,
-       mapped_area_sqwah, land_value, building_value, zone_code, expected_tax, tax_assessed,
-       tax_paid, gap, lon, lat, point
+       mapped_area_sqwah, land_value, building_value, zone_id, zone_code, expected_tax,
+       tax_assessed, tax_paid, gap, lon, lat, point
 FROM findings
 WITH NO DATA;
 
 INSERT INTO _fout (
     lgu_code, tax_year, analysis_run_id, parcel_id, parcel_code, register_ids, account_id,
     deed_no, flags, reason_th, reason_en, declared_use, evidence_use, declared_area_sqwah,
-    mapped_area_sqwah, land_value, building_value, zone_code, expected_tax, tax_assessed,
-    tax_paid, gap, lon, lat, point
+    mapped_area_sqwah, land_value, building_value, zone_id, zone_code, expected_tax,
+    tax_assessed, tax_paid, gap, lon, lat, point
 )
 SELECT :lgu, :year, :run_id, f.parcel_id, f.parcel_code, f.register_ids, f.account_id,
        f.deed_no,
@@ -111,7 +111,7 @@ SELECT :lgu, :year, :run_id, f.parcel_id, f.parcel_code, f.register_ids, f.accou
                 || replace(f.survey_outcome, '_', ' ') || ')' END
        ),
        f.declared_use, f.evidence_use, f.declared_area_sqwah, f.mapped_area_sqwah,
-       f.land_value, f.building_value, f.zone_code, f.expected_tax,
+       f.land_value, f.building_value, f.zone_id, f.zone_code, f.expected_tax,
        CASE WHEN f.registered THEN f.tax_assessed END,
        CASE WHEN f.registered THEN f.tax_paid END,
        CASE WHEN f.registered THEN GREATEST(f.expected_tax - f.tax_paid, 0)
@@ -154,14 +154,14 @@ FROM (
 INSERT INTO findings (
     lgu_code, tax_year, analysis_run_id, parcel_id, parcel_code, register_ids, account_id,
     deed_no, flags, reason_th, reason_en, declared_use, evidence_use, declared_area_sqwah,
-    mapped_area_sqwah, land_value, building_value, zone_code, expected_tax, tax_assessed,
-    tax_paid, gap, lon, lat, point, priority
+    mapped_area_sqwah, land_value, building_value, zone_id, zone_code, expected_tax,
+    tax_assessed, tax_paid, gap, lon, lat, point, priority
 )
 SELECT o.lgu_code, o.tax_year, o.analysis_run_id, o.parcel_id, o.parcel_code, o.register_ids,
        o.account_id, o.deed_no, o.flags, o.reason_th, o.reason_en, o.declared_use,
        o.evidence_use, o.declared_area_sqwah, o.mapped_area_sqwah, o.land_value,
-       o.building_value, o.zone_code, o.expected_tax, o.tax_assessed, o.tax_paid, o.gap, o.lon,
-       o.lat, o.point,
+       o.building_value, o.zone_id, o.zone_code, o.expected_tax, o.tax_assessed, o.tax_paid,
+       o.gap, o.lon, o.lat, o.point,
        row_number() OVER (ORDER BY o.score DESC, o.parcel_code, o.account_id)
 FROM (
     SELECT f.*, COALESCE(f.gap, 0) + (

@@ -1,6 +1,7 @@
 -- zone_summary: per appraisal zone and tax year, how many parcels were flagged, for what,
 -- and the revenue gap in baht, with the zone's polygon (a choropleth in QGIS; key column id).
--- Zones are matched to findings by zone_code; zones without a code are not summarised.
+-- Findings carry the zone row their parcel lies in, so polygons sharing a zone code are
+-- summed apart and zones without a code are summarised too.
 CREATE OR REPLACE VIEW zone_summary AS
 SELECT z.id * 10000 + s.tax_year AS id,
        z.id AS zone_id,
@@ -25,7 +26,7 @@ SELECT z.id * 10000 + s.tax_year AS id,
        z.geom
 FROM zones AS z
 JOIN (
-    SELECT lgu_code, tax_year, zone_code,
+    SELECT zone_id, tax_year,
            count(*) AS n_findings,
            count(*) FILTER (WHERE 'UNREGISTERED' = ANY (flags)) AS n_unregistered,
            count(*) FILTER (WHERE 'UNDERPAID' = ANY (flags)) AS n_underpaid,
@@ -39,6 +40,6 @@ JOIN (
            round(sum(COALESCE(tax_paid, 0))::numeric, 2) AS tax_paid,
            round(sum(COALESCE(gap, 0))::numeric, 2) AS gap
     FROM findings
-    WHERE parcel_id IS NOT NULL AND zone_code IS NOT NULL
-    GROUP BY lgu_code, tax_year, zone_code
-) AS s ON s.lgu_code = z.lgu_code AND s.zone_code = z.zone_code;
+    WHERE zone_id IS NOT NULL
+    GROUP BY zone_id, tax_year
+) AS s ON s.zone_id = z.id;
