@@ -27,7 +27,9 @@ class TaxRuleError(GisrevError, ValueError):
     """The tax regime has no rule for what was asked (an unknown year or use)."""
 
 
-def where(path: object, *, row: int | None = None, feature: object = None, field: str | None = None) -> str:
+def where(
+    path: object, *, row: int | None = None, feature: object = None, field: str | None = None
+) -> str:
     """Format the location of a problem: ``file.csv, row 12, field 'tax_paid'``."""
     parts = [str(path)]
     if row is not None:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
+from town import Town, rect
 
 from gisrev.analyze import run_analysis
 from gisrev.config import Settings
 from gisrev.survey import import_survey
 from gisrev.tax import Property, get_regime
-from town import Town, rect
 
 YEAR = 2023  # 2566 BE
 SETTINGS = Settings(lgu_code="000000")

@@ -12,12 +12,12 @@ import pandas as pd
 import pyogrio
 import pytest
 import sqlalchemy as sa
+from town import Town, rect
 
 from gisrev.config import Settings
 from gisrev.errors import InputError
 from gisrev.outputs.worklist import write_worklist
 from gisrev.survey import import_survey, write_survey_forms
-from town import Town, rect
 
 FIELDS = ["parcel_code", "reason", "visited_at", "surveyor", "found_use", "buildings_count",
           "floors", "notes", "photo", "outcome"]

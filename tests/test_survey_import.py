@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from town import Town, rect
 
 from gisrev.config import Settings
 from gisrev.errors import InputError
 from gisrev.survey import import_survey
 from gisrev.survey._validate import parse_count, parse_visit_date
-from town import Town, rect
 
 TODAY = dt.date(2024, 1, 31)
 HEADER = (

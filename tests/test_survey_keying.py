@@ -8,13 +8,13 @@ import openpyxl
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
+from town import Town, rect
 
 from gisrev.cli._context import CliContext
 from gisrev.cli.export_keying import keying
 from gisrev.config import Settings
 from gisrev.outputs.keying import KEYING_COLUMNS, rai_ngan_wah, write_keying_sheet
 from gisrev.survey import import_survey
-from town import Town, rect
 
 OWNER_ID = "3100912345678"
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+from town import Town, rect
 
 from gisrev.config import Settings
 from gisrev.errors import InputError
 from gisrev.outputs.recovery import revenue_recovered
-from town import Town, rect
 
 
 def analysed(engine, year: int) -> int:

@@ -1,5 +1,6 @@
-"""The ``gisrev`` command line: thin commands that parse, call the library and
-turn errors into one line.
+"""The ``gisrev`` command line: thin commands that parse, call the library, report errors.
+
+Errors become one line.
 
 Each command group lives in its own module and is imported only when used, so
 ``gisrev tax estimate`` does not pay for geopandas.
@@ -52,9 +53,12 @@ class _LazyGroup(click.Group):
 
 
 @click.group(cls=_LazyGroup)
-@click.option("--db", "database_url", metavar="URL", help="PostGIS URL (default: GISREV_DATABASE_URL).")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="gisrev.toml to read.")
-@click.option("--lgu", "lgu_code", metavar="CODE", help="Local government code (default from gisrev.toml).")
+@click.option("--db", "database_url", metavar="URL",
+              help="PostGIS URL (default: GISREV_DATABASE_URL).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+              help="gisrev.toml to read.")
+@click.option("--lgu", "lgu_code", metavar="CODE",
+              help="Local government code (default from gisrev.toml).")
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
 @click.version_option(package_name="gisrev")
 @click.pass_context

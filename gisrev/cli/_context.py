@@ -23,10 +23,12 @@ class CliContext:
     @functools.cached_property
     def settings(self) -> Settings:
         """The settings, read once."""
-        return load_settings(self.config_path, database_url=self.database_url, lgu_code=self.lgu_code)
+        return load_settings(
+            self.config_path, database_url=self.database_url, lgu_code=self.lgu_code
+        )
 
     def engine(self) -> Engine:
-        """A checked engine; the first call connects."""
+        """Return a checked engine; the first call connects."""
         if self._engine is None:
             from gisrev.db import make_engine
 

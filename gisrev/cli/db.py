@@ -19,7 +19,8 @@ def db() -> None:
 
 
 @db.command("init")
-@click.option("--srid", type=int, help="Working CRS for new databases (default from gisrev.toml, 32647).")
+@click.option("--srid", type=int,
+              help="Working CRS for new databases (default from gisrev.toml, 32647).")
 @click.pass_obj
 def init(obj: CliContext, srid: int | None) -> None:
     """Create or upgrade the schema; safe to repeat."""

@@ -61,7 +61,8 @@ def tables(srid: int = 32647) -> Tables:
         "load_runs", md,
         sa.Column("id", sa.Integer, primary_key=True),
         lgu(),
-        sa.Column("kind", sa.Text, nullable=False),  # parcels | buildings | zones | register | survey
+        # parcels | buildings | zones | register | survey
+        sa.Column("kind", sa.Text, nullable=False),
         sa.Column("source", sa.Text, nullable=False),
         sa.Column("layer", sa.Text),
         sa.Column("source_hash", sa.Text, nullable=False),  # sha256 of the source's bytes
@@ -79,7 +80,8 @@ def tables(srid: int = 32647) -> Tables:
     rejects = sa.Table(
         "rejects", md,
         sa.Column("id", sa.BigInteger, primary_key=True),
-        sa.Column("run_id", sa.Integer, sa.ForeignKey("load_runs.id", ondelete="CASCADE"), nullable=False),
+        sa.Column("run_id", sa.Integer, sa.ForeignKey("load_runs.id", ondelete="CASCADE"),
+                  nullable=False),
         lgu(),
         sa.Column("kind", sa.Text, nullable=False),
         sa.Column("source", sa.Text, nullable=False),
@@ -182,7 +184,8 @@ def tables(srid: int = 32647) -> Tables:
         sa.Column("parcel_id", sa.BigInteger, nullable=False),
         sa.Column("method", sa.Text, nullable=False),  # exact | normalised | deed
         sa.Column("confidence", sa.Float, nullable=False),
-        sa.Column("analysis_run_id", sa.Integer, sa.ForeignKey("analysis_runs.id", ondelete="CASCADE")),
+        sa.Column("analysis_run_id", sa.Integer,
+                  sa.ForeignKey("analysis_runs.id", ondelete="CASCADE")),
         sa.Index("matches_year_idx", "lgu_code", "tax_year"),
     )
     findings = sa.Table(
@@ -190,7 +193,8 @@ def tables(srid: int = 32647) -> Tables:
         sa.Column("id", sa.BigInteger, primary_key=True),
         lgu(),
         sa.Column("tax_year", sa.Integer, nullable=False),
-        sa.Column("analysis_run_id", sa.Integer, sa.ForeignKey("analysis_runs.id", ondelete="CASCADE")),
+        sa.Column("analysis_run_id", sa.Integer,
+                  sa.ForeignKey("analysis_runs.id", ondelete="CASCADE")),
         sa.Column("parcel_id", sa.BigInteger),  # null for orphan records
         sa.Column("parcel_code", sa.Text, nullable=False),
         sa.Column("register_ids", ARRAY(sa.BigInteger)),
@@ -258,7 +262,7 @@ def database_srid(bind: Engine | Connection) -> int | None:
 
 
 def _view_sql() -> list[str]:
-    """The SQL files under gisrev/db/views/, in name order (views for QGIS and notebooks)."""
+    """Return the SQL files under gisrev/db/views/ in name order (views for QGIS, notebooks)."""
     folder = resources.files("gisrev.db") / "views"
     if not folder.is_dir():
         return []
@@ -300,12 +304,16 @@ def init_db(bind: Engine | Connection, *, srid: int = 32647) -> Tables:
             )
             raise DatabaseError(msg)
         if version is None:
-            conn.execute(t.schema_version.insert().values(version=SCHEMA_VERSION, working_srid=srid))
+            conn.execute(
+                t.schema_version.insert().values(version=SCHEMA_VERSION, working_srid=srid)
+            )
         elif version < SCHEMA_VERSION:
             for step in range(version + 1, SCHEMA_VERSION + 1):
                 for sql in _UPGRADES.get(step, ()):
                     conn.execute(sa.text(sql))
-            conn.execute(t.schema_version.update().values(version=SCHEMA_VERSION, updated_at=sa.func.now()))
+            conn.execute(
+                t.schema_version.update().values(version=SCHEMA_VERSION, updated_at=sa.func.now())
+            )
         for sql in _view_sql():
             conn.execute(sa.text(sql))
     return t
