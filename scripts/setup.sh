@@ -36,8 +36,9 @@ fi
 # --- Python environment ----------------------------------------------------
 PY=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
-  # Debian and Ubuntu ship venv (ensurepip) apart from python3: a fresh machine lacks it.
-  [ -z "${PYTHON:-}" ] && apt_install python3-venv
+  # Debian and Ubuntu ship venv (ensurepip) apart from their python3: install it only when
+  # the interpreter in use lacks it.
+  "$PY" -c "import ensurepip, venv" 2>/dev/null || apt_install python3-venv
   log "creating .venv"
   "$PY" -m venv .venv
 fi
