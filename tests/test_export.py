@@ -226,3 +226,13 @@ def test_an_analysed_year_with_nothing_found_exports_empty_files(town, tmp_path)
     assert read_csv(tmp_path / "f.csv") == []
     empty = gpd.read_file(tmp_path / "f.gpkg", layer="findings")
     assert len(empty) == 0 and empty.crs.to_epsg() == 32647  # QGIS still knows where it is
+
+
+def test_cli_year_in_thai_digits_is_read_as_the_loader_reads_it(town, gisrev_cli, tmp_path):
+    # Thai keyboards type ๒๕๖๖; the register loader and `tax estimate` accept it, so do these.
+    result = gisrev_cli("export", "findings", "--year", "๒๕๖๖", "--out", tmp_path / "f.csv")
+    assert result.code == 0, result.err
+    assert {r["parcel_code"] for r in read_csv(tmp_path / "f.csv")} >= {"U-1", "R-1"}
+    result = gisrev_cli("map", "--year", "๒๕๖๖", "--out", tmp_path / "maps")
+    assert result.code == 0, result.err
+    assert "2 parcels drawn, 1 register rows not on the map" in result.out

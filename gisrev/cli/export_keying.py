@@ -11,11 +11,11 @@ from gisrev.errors import InputError
 
 
 @click.command("keying")
-@click.option("--year", required=True, type=int, help="Tax year of the findings, BE or CE.")
+@click.option("--year", required=True, help="Tax year of the findings, BE or CE.")
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="The .xlsx to write.")
 @click.pass_obj
-def keying(obj: CliContext, year: int, out: Path) -> None:
+def keying(obj: CliContext, year: str, out: Path) -> None:
     """Write the keying sheet: parcels surveyors confirmed, in LTAX's entry order (XLSX)."""
     from gisrev.load.normalise import BE_OFFSET
     from gisrev.outputs._years import tax_year

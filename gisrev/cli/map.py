@@ -8,7 +8,7 @@ from gisrev.cli._context import CliContext
 
 
 @click.command("map")
-@click.option("--year", type=int, required=True, help="Tax year, BE (2566) or CE (2023).")
+@click.option("--year", required=True, help="Tax year, BE (2566) or CE (2023).")
 @click.option(
     "--out",
     "out_dir",
@@ -32,7 +32,7 @@ from gisrev.cli._context import CliContext
 @click.pass_obj
 def map_command(
     obj: CliContext,
-    year: int,
+    year: str,
     out_dir: str,
     packages: int | None,
     by: str | None,
@@ -40,12 +40,13 @@ def map_command(
     tiles: str | None,
 ) -> None:
     """Write offline survey maps, work packages and worklists."""
+    from gisrev.outputs._years import tax_year
     from gisrev.outputs.maps import make_maps
 
     report = make_maps(
         obj.engine(),
         out_dir,
-        year=year,
+        year=tax_year(year),
         settings=obj.settings,
         packages=packages,
         by=by,

@@ -11,13 +11,13 @@ from gisrev.errors import InputError
 from gisrev.load.normalise import BE_OFFSET, to_ce_year
 
 
-def tax_year(year: int) -> int:
-    """Return a tax year given in BE (2566) or CE (2023) as CE.
+def tax_year(year: int | str) -> int:
+    """Return a tax year given in BE (2566) or CE (2023) as CE; Thai digits are fine.
 
     Examples
     --------
-    >>> tax_year(2566), tax_year(2023)
-    (2023, 2023)
+    >>> tax_year(2566), tax_year(2023), tax_year("๒๕๖๖")
+    (2023, 2023, 2023)
 
     Raises
     ------
