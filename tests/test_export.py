@@ -173,6 +173,14 @@ def test_cli_analyze_then_export(clean_db, gisrev_cli, tmp_path):
     result = gisrev_cli("--lgu", "000000", "export", "findings", "--year", "2566", "--out", out)
     assert result.code == 0, result.err
     assert read_csv(out)[0]["parcel_code"] == "U-1"
+    # Thai digits are a year too; a two-digit year is not.
+    assert gisrev_cli("--lgu", "000000", "analyze", "--year", "๒๕๖๖", "--quiet").out == (
+        "1 findings, revenue gap 20,400.00 baht\n"  # 0.3 % of 8M, less 15 % in 2023
+    )
+    result = gisrev_cli("analyze", "--year", "66")
+    assert (result.code, result.err) == (
+        2, "gisrev: error: tax year 66: expected a year such as 2566 (BE) or 2023 (CE)\n"
+    )
     result = gisrev_cli("analyze", "--year", "2590")
     assert result.code == 2
     assert result.err.startswith("gisrev: error: tax year 2590 (2047) has no tax rules")
