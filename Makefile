@@ -1,6 +1,6 @@
 # The two commands a newcomer needs (see README.md):
 #   make demo   set up this machine if needed, then run gisrev on the bundled sample town
-#   make test   set up this machine if needed (browser, fonts), then run the whole test suite
+#   make test   set up this machine if needed (browser, fonts), then lint, type-check and run the whole test suite
 .PHONY: demo test lint bench
 
 demo:
@@ -9,6 +9,8 @@ demo:
 
 test:
 	@scripts/setup.sh --test
+	.venv/bin/ruff check gisrev tests bench notebooks
+	.venv/bin/mypy
 	.venv/bin/python -m pytest $(PYTEST_ARGS)
 
 lint:
