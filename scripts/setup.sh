@@ -29,8 +29,10 @@ apt_install() {
 if [ -z "${GISREV_DATABASE_URL:-}" ]; then
   apt_install postgresql-15 postgresql-15-postgis-3
 fi
+# A Thai font, so the report's charts carry Thai labels (matplotlib draws them itself).
+apt_install fonts-thai-tlwg
 if [ $want_test -eq 1 ]; then
-  apt_install chromium fonts-thai-tlwg poppler-utils
+  apt_install chromium poppler-utils
 fi
 
 # --- Python environment ----------------------------------------------------
