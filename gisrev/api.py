@@ -435,8 +435,10 @@ def zone_gaps(
     Returns
     -------
     geopandas.GeoDataFrame
-        One row per zone: ``zone_code``, ``zone_name``, ``price_per_sqwah``,
-        ``findings`` and ``gap`` (baht; zero where nothing was found).
+        One row per zone polygon: ``zone_code``, ``zone_name``, ``price_per_sqwah``,
+        ``findings`` and ``gap`` (baht; zero where nothing was found) of the parcels
+        lying in that polygon, as the ``zone_summary`` view sums them: polygons
+        sharing a zone code are counted apart, and a zone without a code is counted too.
 
     Examples
     --------
@@ -450,10 +452,10 @@ def zone_gaps(
             "SELECT z.zone_code, z.zone_name, z.price_per_sqwah,"
             " coalesce(g.findings, 0) AS findings, coalesce(g.gap, 0) AS gap,"
             " ST_AsBinary(z.geom) AS geometry "
-            "FROM zones z LEFT JOIN (SELECT zone_code, count(*) AS findings,"
+            "FROM zones z LEFT JOIN (SELECT zone_id, count(*) AS findings,"
             f"  {_sum('gap')} AS gap FROM findings"
-            "  WHERE lgu_code = :lgu AND tax_year = :year GROUP BY zone_code) g"
-            " ON g.zone_code = z.zone_code "
+            "  WHERE lgu_code = :lgu AND tax_year = :year GROUP BY zone_id) g"
+            " ON g.zone_id = z.id "
             "WHERE z.lgu_code = :lgu ORDER BY z.zone_code, z.id"
         ), conn, params={"lgu": lgu, "year": year})
     geometry = shapely.from_wkb(df.pop("geometry").to_numpy())

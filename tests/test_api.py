@@ -28,21 +28,23 @@ class Planted:
 def insert_finding(engine: Engine, *, parcel_code: str, flags: list[str], parcel_id: int | None,
                    gap: float | None, expected_tax: float | None = None,
                    tax_assessed: float | None = None, tax_paid: float | None = None,
-                   zone_code: str | None = None, declared_use: str | None = None,
+                   zone_code: str | None = None, zone_id: int | None = None,
+                   declared_use: str | None = None,
                    evidence_use: str | None = None, priority: int | None = None,
                    tax_year: int = 2023, lgu_code: str = LGU) -> None:
-    """Insert one findings row as the analysis would."""
+    """Insert one findings row as the analysis would (zone_id: the first zone of zone_code)."""
     with engine.begin() as conn:
         conn.execute(sa.text(
-            "INSERT INTO findings (lgu_code, tax_year, parcel_id, parcel_code, flags, zone_code,"
-            " declared_use, evidence_use, expected_tax, tax_assessed, tax_paid, gap, priority,"
-            " reason_en, reason_th) "
-            "VALUES (:lgu, :year, :pid, :code, :flags, :zone, :duse, :euse, :exp, :ass, :paid,"
-            " :gap, :prio, 'planted', 'ทดสอบ')"
+            "INSERT INTO findings (lgu_code, tax_year, parcel_id, parcel_code, flags, zone_id,"
+            " zone_code, declared_use, evidence_use, expected_tax, tax_assessed, tax_paid, gap,"
+            " priority, reason_en, reason_th) "
+            "VALUES (:lgu, :year, :pid, :code, :flags, coalesce(CAST(:zone_id AS bigint),"
+            " (SELECT min(id) FROM zones WHERE lgu_code = :lgu AND zone_code = :zone)), :zone,"
+            " :duse, :euse, :exp, :ass, :paid, :gap, :prio, 'planted', 'ทดสอบ')"
         ), {"lgu": lgu_code, "year": tax_year, "pid": parcel_id, "code": parcel_code,
-            "flags": flags, "zone": zone_code, "duse": declared_use, "euse": evidence_use,
-            "exp": expected_tax, "ass": tax_assessed, "paid": tax_paid, "gap": gap,
-            "prio": priority})
+            "flags": flags, "zone_id": zone_id, "zone": zone_code, "duse": declared_use,
+            "euse": evidence_use, "exp": expected_tax, "ass": tax_assessed, "paid": tax_paid,
+            "gap": gap, "prio": priority})
 
 
 def plant(engine: Engine) -> Planted:
@@ -178,6 +180,30 @@ def test_zone_gaps_colour_each_zone_by_its_findings(planted):
     gdf = gisrev.zone_gaps(2023, engine=planted.engine, lgu=LGU)
     assert gdf.crs.to_epsg() == 4326
     assert gdf.set_index("zone_code").gap.to_dict() == {"Z1": 7000, "Z2": 500}
+
+
+def test_zone_gaps_sum_each_polygon_apart_as_the_zone_summary_view_does(planted):
+    # A second polygon sharing the code Z2 and a polygon without a code, each with a finding
+    # of its own: grouped by zone code, both Z2 polygons showed 500 + 70 and the uncoded
+    # zone showed nothing.
+    town = Town(planted.engine, lgu_code=LGU, tax_year=2023)
+    far = town.zone(rect(300, 0, 100, 100), price_per_sqwah=1_500, zone_code="Z2")
+    uncoded = town.zone(rect(400, 0, 100, 100), price_per_sqwah=900)
+    for code, zone_id, x, gap in (("P-6", far, 310, 70), ("P-7", uncoded, 410, 30)):
+        insert_finding(planted.engine, parcel_code=code, flags=["UNREGISTERED"],
+                       parcel_id=town.parcel(code, rect(x, 10, 20, 20)),
+                       expected_tax=gap, gap=gap, zone_id=zone_id, zone_code=None)
+    gdf = gisrev.zone_gaps(2023, engine=planted.engine, lgu=LGU)
+    got = sorted(zip(gdf.zone_code.fillna("-"), gdf.price_per_sqwah, gdf.findings, gdf.gap,
+                     strict=True))
+    assert got == [("-", 900, 1, 30), ("Z1", 10_000, 2, 7_000), ("Z2", 1_500, 1, 70),
+                   ("Z2", 2_000, 1, 500)]
+    with planted.engine.connect() as conn:
+        view = sorted(conn.execute(sa.text(
+            "SELECT coalesce(zone_code, '-'), price_per_sqwah, n_findings, gap FROM zone_summary"
+            " WHERE tax_year = 2023"
+        )).all())
+    assert [tuple(map(float, r[1:])) for r in view] == [tuple(map(float, g[1:])) for g in got]
 
 
 def test_gap_by_year_lists_each_analysed_year(planted):
