@@ -1,15 +1,21 @@
 """Loading the tax register from CSV (UTF-8, UTF-8 with BOM, cp874) or XLSX.
 
-Rows are checked one by one: every row is either loaded or rejected with its
-spreadsheet row number (header = row 1), the field, the value and what was
-expected. Owner ID numbers are masked in rejects and never logged.
+The file is read in chunks of :data:`CHUNK_ROWS` rows and each chunk goes straight
+into the database with a binary COPY, so memory stays flat however long the register.
+A CSV chunk is checked column-wise (:mod:`gisrev.load._register_vec`); the rows that
+check cannot vouch for, and every XLSX row, go through the per-row parser
+(:class:`_RowParser`), which is the one definition of what a row means. Every row is
+either loaded or rejected with its spreadsheet row number (header = row 1), the field,
+the value and what was expected. Owner ID numbers are masked in rejects and never logged.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
+import itertools
 import json
 import os
 import re
@@ -18,12 +24,16 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from gisrev.config import Settings
-from gisrev.db.copy import copy_rows
+from gisrev.db.copy import copy_columns
 from gisrev.db.schema import open_tables
 from gisrev.errors import InputError, MappingError
+from gisrev.load import _register_vec as _vec
 from gisrev.load.mapping import ColumnMapping, read_mapping, resolve_columns, value_map
 from gisrev.load.normalise import (
     BE_OFFSET,
@@ -57,33 +67,76 @@ class _Rejected(ValueError):
         self.field, self.value, self.expected = field, value, expected
 
 
-def _decode_csv(data: bytes, path: str, encoding: str | None) -> str:
+_BOM = b"\xef\xbb\xbf"
+_SCAN_BYTES = 1 << 20
+CHUNK_ROWS = 50_000
+
+
+def _csv_encoding(path: str, encoding: str | None) -> tuple[str, bool]:
+    """Return the CSV's text encoding and whether to skip a UTF-8 byte-order mark.
+
+    Detection reads the file once in blocks (UTF-8 with or without a BOM, else cp874,
+    the Thai Windows code page), so a wrong guess never surfaces halfway through a load.
+    """
     if encoding:
         try:
-            return data.decode(encoding)
+            _scan(path, encoding, skip=0)
         except (LookupError, UnicodeDecodeError) as exc:
             msg = f"{path}: cannot decode as {encoding} ({exc}); try --encoding utf-8 or cp874"
             raise InputError(msg) from exc
+        return encoding, False
     try:
-        return data.decode("utf-8-sig")  # with or without a byte-order mark
+        _scan(path, "utf-8-sig", skip=0)  # with or without a byte-order mark
+        return "utf-8", True
     except UnicodeDecodeError:
         pass
+    with open(path, "rb") as fh:
+        bom = len(_BOM) if fh.read(len(_BOM)) == _BOM else 0  # a BOM on cp874 text
     try:
-        return data.removeprefix(b"\xef\xbb\xbf").decode("cp874")  # a BOM on cp874 text
+        _scan(path, "cp874", skip=bom)
     except UnicodeDecodeError as exc:
         msg = (
             f"{path}: text is neither UTF-8 nor cp874 (Thai Windows) at byte {exc.start}; "
             "save it as UTF-8 or pass --encoding"
         )
         raise InputError(msg) from exc
+    return "cp874", True
+
+
+def _scan(path: str, encoding: str, *, skip: int) -> None:
+    """Decode the file block by block; raise UnicodeDecodeError with a whole-file offset."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    offset = 0
+    with open(path, "rb") as fh:
+        fh.seek(skip)
+        while block := fh.read(_SCAN_BYTES):
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError as exc:
+                raise UnicodeDecodeError(
+                    exc.encoding, b"", offset + exc.start, offset + exc.end, exc.reason
+                ) from None
+            offset += len(block)
+        decoder.decode(b"", final=True)
 
 
 def _csv_rows(path: str, encoding: str | None) -> Iterator[tuple[int, list[Any]]]:
-    text = _decode_csv(Path(path).read_bytes(), path, encoding)
-    first = text.split("\n", 1)[0]
-    delimiter = max(",;\t|", key=first.count)
-    rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    yield from enumerate(rows, start=1)
+    """Yield the CSV's records with their spreadsheet row numbers, reading as it goes."""
+    text_encoding, skip_bom = _csv_encoding(path, encoding)
+    with _open_text(path, text_encoding, skip_bom=skip_bom) as text:
+        first = ""
+        while "\n" not in first and (block := text.read(1 << 16)):
+            first += block
+    delimiter = max(",;\t|", key=first.split("\n", 1)[0].count)
+    with _open_text(path, text_encoding, skip_bom=skip_bom) as text:
+        yield from enumerate(csv.reader(text, delimiter=delimiter), start=1)
+
+
+def _open_text(path: str, encoding: str, *, skip_bom: bool) -> io.TextIOWrapper:
+    raw = open(path, "rb")  # the wrapper closes it
+    if not (skip_bom and raw.read(len(_BOM)) == _BOM):
+        raw.seek(0)
+    return io.TextIOWrapper(raw, encoding=encoding, newline="")
 
 
 def _xlsx_rows(path: str, sheet: str | None) -> Iterator[tuple[int, list[Any]]]:
@@ -435,46 +488,11 @@ def load_register(
         )
         raise MappingError(msg)
     parser = _RowParser(columns, headers, mapping=parsed, year=ce_year)
+    fast = _fast_rules(parser) if suffix not in {".xlsx", ".xlsm"} else None
 
-    loaded: list[dict[str, Any]] = []
     rejects: list[Reject] = []
-    n_read = 0
-    for row_no, row in rows_in:
-        if all(is_blank(v) for v in row):
-            continue
-        n_read += 1
-        try:
-            values = parser.parse(row)
-        except _Rejected as bad:
-            shown = (
-                mask_id(bad.value)
-                if bad.field == "owner_id"
-                else None
-                if is_blank(bad.value)
-                else str(bad.value)
-            )
-            rejects.append(
-                Reject(
-                    row_no=row_no,
-                    feature_id=None,
-                    field=bad.field,
-                    value=shown,
-                    reason=f"expected {bad.expected}",
-                )
-            )
-            continue
-        values["source_row"] = row_no
-        loaded.append(values)
-
-    if strict and rejects:
-        msg = (
-            f"{rejects[0].describe(source)} ({len(rejects)} rejected in all; "
-            "--strict: nothing was loaded)"
-        )
-        raise InputError(msg)
-    if not loaded:
-        raise InputError(_nothing_loaded(source, headers, n_read, rejects))
-    years = sorted({r["tax_year"] for r in loaded})
+    years: set[int] = set()
+    n_read = n_loaded = 0
     with engine.begin() as conn:
         t = open_tables(conn)
         run_id = start_run(
@@ -485,29 +503,49 @@ def load_register(
             source=source,
             layer=sheet,
             source_hash=content_hash(source),
-            options={
-                "sheet": sheet,
-                "year": ce_year,
-                "strict": strict,
-                "tax_years": years,
-                "mapping": None if parsed is None or parsed.path is None else str(parsed.path),
-            },
+            options={},
         )
+        # Rows go in as they are read; the rows they replace go once all are in, in the
+        # same transaction, so a failed load (or --strict with a reject) changes nothing.
+        with copy_columns(conn, _copy_table(t.register), _COPY_COLUMNS) as write:
+            for row_nos, rows in _chunks(rows_in, CHUNK_ROWS):
+                table, read = _parse_chunk(parser, fast, row_nos, rows, rejects)
+                n_read += read
+                if strict and rejects:
+                    continue  # nothing will be kept: count the rejects, write no more
+                n_loaded += write(
+                    [settings.lgu_code, run_id, *(table[name] for name in _vec.SCHEMA.names)]
+                )
+                years.update(pc.unique(table["tax_year"]).to_pylist())
+        if strict and rejects:
+            msg = (
+                f"{rejects[0].describe(source)} ({len(rejects)} rejected in all; "
+                "--strict: nothing was loaded)"
+            )
+            raise InputError(msg)
+        if not n_loaded:
+            raise InputError(_nothing_loaded(source, headers, n_read, rejects))
         conn.execute(
             t.register.delete().where(
-                (t.register.c.lgu_code == settings.lgu_code) & t.register.c.tax_year.in_(years)
+                (t.register.c.lgu_code == settings.lgu_code)
+                & t.register.c.tax_year.in_(sorted(years))
+                & t.register.c.run_id.is_distinct_from(run_id)
             )
         )
-        names = ["lgu_code", "run_id", *loaded[0].keys()]
-        copy_rows(
-            conn, t.register, names, ((settings.lgu_code, run_id, *r.values()) for r in loaded)
-        )
+        options = {
+            "sheet": sheet,
+            "year": ce_year,
+            "strict": strict,
+            "tax_years": sorted(years),
+            "mapping": None if parsed is None or parsed.path is None else str(parsed.path),
+        }
+        conn.execute(t.load_runs.update().where(t.load_runs.c.id == run_id).values(options=options))
         report = LoadReport(
             run_id=run_id,
             kind="register",
             source=source,
             n_read=n_read,
-            n_loaded=len(loaded),
+            n_loaded=n_loaded,
             n_repaired=0,
             n_rejected=len(rejects),
             duration_s=time.perf_counter() - started,
@@ -515,3 +553,109 @@ def load_register(
         )
         finish_run(conn, t, report, lgu_code=settings.lgu_code, rejects=rejects)
     return report
+
+
+_COPY_COLUMNS = ("lgu_code", "run_id", *_vec.SCHEMA.names)
+
+
+def _copy_table(register: sa.Table) -> sa.Table:
+    """Return the register as the binary COPY sees it: ``paid_date`` in its wire form.
+
+    PostgreSQL's binary ``date`` is an int32 of days since 2000-01-01, which is what
+    the chunks carry (:data:`gisrev.load._register_vec.PG_EPOCH`); ``copy_columns``
+    sends int4 columns, so the column is declared as one here. The server still
+    reads it with the date type's own input function, which checks the range.
+    """
+    shadow = sa.Table(
+        register.name,
+        sa.MetaData(),
+        *(
+            sa.Column(c.name, sa.Integer if c.name == "paid_date" else c.type)
+            for c in register.columns
+            if c.name in _COPY_COLUMNS
+        ),
+        schema=register.schema,
+    )
+    return shadow
+
+
+def _chunks(
+    rows: Iterator[tuple[int, list[Any]]], size: int
+) -> Iterator[tuple[list[int], list[list[Any]]]]:
+    while batch := list(itertools.islice(rows, size)):
+        yield [n for n, _ in batch], [r for _, r in batch]
+
+
+def _fast_rules(parser: _RowParser) -> _vec.FastRules:
+    """Return the per-row parser's rules as the CSV fast path takes them (one source)."""
+
+    def code(table: dict[str, str], allowed: tuple[str, ...]) -> Callable[[str], str | None]:
+        def to_code(text: str) -> str | None:
+            canonical = table.get(text, text.lower())
+            return canonical if canonical in allowed else None
+
+        return to_code
+
+    return _vec.FastRules(
+        index=dict(parser.index),
+        extra=list(parser.extra),
+        year=parser.year,
+        latest_year=dt.date.today().year + 1,
+        today=dt.date.today(),
+        owner_type=code(parser.owner_types, OWNER_TYPES),
+        declared_use=code(parser.uses, DECLARED_USES),
+        paid_date=_parse_date,
+    )
+
+
+def _parse_chunk(
+    parser: _RowParser,
+    fast: _vec.FastRules | None,
+    row_nos: list[int],
+    rows: list[list[Any]],
+    rejects: list[Reject],
+) -> tuple[pa.Table, int]:
+    """Parse one chunk: column-wise where the fast path vouches for a row, else row by row.
+
+    Returns the loaded rows (in file order) and the number of non-blank rows read;
+    appends the chunk's rejects to ``rejects``.
+    """
+    if fast is None:
+        table, n_read, slow = None, 0, range(len(rows))
+    else:
+        chunk = _vec.parse_chunk(rows, row_nos, fast)
+        table, n_read, slow = chunk.table, chunk.n_read, chunk.flagged.tolist()
+    parsed: list[dict[str, Any]] = []
+    for i in slow:
+        row, row_no = rows[i], row_nos[i]
+        if all(is_blank(v) for v in row):
+            continue
+        n_read += 1
+        try:
+            values = parser.parse(row)
+        except _Rejected as bad:
+            rejects.append(_reject(row_no, bad))
+            continue
+        paid = values["paid_date"]
+        values["paid_date"] = None if paid is None else (paid - _vec.PG_EPOCH).days
+        values["source_row"] = row_no
+        parsed.append(values)
+    by_row = pa.Table.from_pylist(parsed, schema=_vec.SCHEMA)
+    if table is None:
+        return by_row, n_read
+    if not parsed:
+        return table, n_read
+    both = pa.concat_tables([table, by_row])
+    return both.take(pc.sort_indices(both["source_row"])), n_read
+
+
+def _reject(row_no: int, bad: _Rejected) -> Reject:
+    shown = (
+        mask_id(bad.value)
+        if bad.field == "owner_id"
+        else None
+        if is_blank(bad.value)
+        else str(bad.value)
+    )
+    reason = f"expected {bad.expected}"
+    return Reject(row_no=row_no, feature_id=None, field=bad.field, value=shown, reason=reason)
