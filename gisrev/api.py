@@ -31,7 +31,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from gisrev.codes import FINDING_CODES  # DESIGN.md order, the order of findings.flags
-from gisrev.config import load_settings
+from gisrev.config import Settings, load_settings
 from gisrev.db import make_engine
 from gisrev.errors import InputError
 from gisrev.load.normalise import BE_OFFSET
@@ -829,4 +829,5 @@ def revenue_recovered(
     bind = _engine(engine)
     with _connect(bind) as conn:
         lgu = _resolve_lgu(conn, year, lgu)
-    return _recovered(bind, year=year, settings=load_settings().replace(lgu_code=lgu))
+    # Only the municipality is read from the settings: gisrev.toml has no say here.
+    return _recovered(bind, year=year, settings=Settings(lgu_code=lgu))

@@ -263,3 +263,12 @@ def test_revenue_recovered_needs_both_years_analysed(planted):
         gisrev.revenue_recovered(2567, engine=planted.engine, lgu=LGU)
     frame = gisrev.revenue_recovered(2566, engine=planted.engine, lgu=LGU)
     assert frame.empty and frame.attrs["total"] == 0.0
+
+
+def test_revenue_recovered_with_an_engine_does_not_read_gisrev_toml(planted, tmp_path,
+                                                                     monkeypatch):
+    # It re-read ./gisrev.toml only to pass the municipality on: a broken file broke it.
+    (tmp_path / "gisrev.toml").write_text("[database\nurl = ", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    frame = gisrev.revenue_recovered(2566, engine=planted.engine, lgu=LGU)
+    assert frame.empty and frame.attrs["total"] == 0.0
