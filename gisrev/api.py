@@ -544,7 +544,8 @@ _EVIDENCE_SQL = (
 )
 
 # Floor area per use category of the buildings standing on some parcels, placed as the
-# analysis places them (30_buildings.sql): on the parcel holding most of the footprint.
+# analysis places them (30_buildings.sql): on the parcel holding most of the footprint, and
+# only buildings completed by the tax year.
 _SHARES_SQL = (
     "WITH b AS (SELECT DISTINCT ON (b.id) p.id AS parcel_id, ST_Area(b.geom) AS footprint,"
     "  ST_Area(b.geom) * greatest(coalesce(b.floors, 1), 1) AS floor_area,"
@@ -555,6 +556,7 @@ _SHARES_SQL = (
     " FROM buildings b JOIN parcels p ON p.lgu_code = b.lgu_code AND ST_Intersects(b.geom, p.geom)"
     " WHERE b.id IN (SELECT c.id FROM parcels t JOIN buildings c ON c.lgu_code = t.lgu_code"
     "  AND ST_Intersects(c.geom, t.geom) WHERE t.id = ANY(CAST(:ids AS bigint[])))"
+    "  AND (b.year_built IS NULL OR b.year_built <= :year)"
     " ORDER BY b.id, overlap DESC, p.id) "
     "SELECT parcel_id,"
     " coalesce(sum(floor_area) FILTER (WHERE category = 'residential'), 0) AS res_area,"
@@ -592,7 +594,7 @@ def _evidence(conn: Connection, year: int, lgu: str) -> pd.DataFrame:
         jit = conn.execute(sa.text("SELECT current_setting('jit')")).scalar_one()
         conn.execute(sa.text("SELECT set_config('jit', 'off', true)"))
         areas = pd.read_sql(sa.text(_SHARES_SQL), conn, params={
-            "lgu": lgu, "ids": df.loc[mixed, "parcel_id"].tolist(),
+            "year": year, "ids": df.loc[mixed, "parcel_id"].tolist(),
             "share": float(df.loc[mixed, "building_min_share"].fillna(0.5).iloc[0]),
         }).set_index("parcel_id")
         conn.execute(sa.text("SELECT set_config('jit', :jit, true)"), {"jit": jit})

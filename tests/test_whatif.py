@@ -146,6 +146,27 @@ def test_current_rules_reproduce_the_analysed_expected_tax(analysed):
     assert current["reduction_percent"] == 15.0
 
 
+def test_a_building_completed_after_the_year_does_not_split_a_mixed_use(clean_db):
+    # The analysis leaves out a building completed after the tax year; what-if placed it
+    # anyway and split M-2's value by floor areas the analysis never used.
+    town = Town(clean_db, lgu_code=LGU, tax_year=YEAR)
+    town.zone(rect(-1000, -1000, 5000, 5000), price_per_sqwah=PRICE)
+    town.parcel("M-2", rect(0, 0, 40, 40))
+    town.building(rect(5, 5, 10, 10), use="residential", value=1_000_000)
+    town.building(rect(20, 5, 10, 10), use="commercial", value=1_000_000, year_built=YEAR)
+    town.building(rect(5, 20, 10, 10), use="commercial", floors=5, value=1_000_000,
+                  year_built=YEAR + 2)
+    town.register("M-2", declared_use="residential", declared_area_sqwah=400,
+                  building_value=2_000_000)
+    run_analysis(clean_db, year=YEAR, settings=SETTINGS)
+    with clean_db.connect() as conn:
+        analysed = conn.execute(sa.text("SELECT expected_tax FROM findings")).scalar_one()
+    # half residential-other (3M at 0.02 % = 600), half other (3M at 0.3 % = 9,000), less 15 %
+    assert analysed == (600 + 9_000) * 0.85
+    df = gisrev.what_if(YEAR, scenarios={}, engine=clean_db)
+    assert df.set_index("scenario").loc["current", "expected_tax"] == analysed
+
+
 def test_each_scenario_retaxes_the_flagged_parcels_with_the_engine(analysed):
     df = gisrev.what_if(2566, scenarios=SCENARIOS, engine=analysed.engine).set_index("scenario")
     assert df.index.tolist() == ["current", *SCENARIOS]
