@@ -35,6 +35,7 @@ from gisrev.config import Settings, load_settings
 from gisrev.db import make_engine
 from gisrev.errors import InputError
 from gisrev.load.normalise import BE_OFFSET
+from gisrev.outputs._years import tax_year
 from gisrev.tax import Regime
 
 __all__ = [
@@ -73,19 +74,23 @@ def _sum(column: str) -> str:
     return f"CAST(round(coalesce(sum(CAST({column} AS numeric)), 0), 2) AS float8)"
 
 
-def ce_year(year: int) -> int:
-    """Return a tax year in CE, accepting BE (any year above 2400).
+def ce_year(year: int | str) -> int:
+    """Return a tax year in CE, accepting BE (any year above 2400) and Thai digits.
+
+    Raises
+    ------
+    gisrev.InputError
+        When ``year`` is not a plausible tax year (``66``), in one line.
 
     Examples
     --------
-    >>> ce_year(2566), ce_year(2023)
-    (2023, 2023)
+    >>> ce_year(2566), ce_year(2023), ce_year("๒๕๖๖")
+    (2023, 2023, 2023)
     """
-    year = int(year)
-    return year - BE_OFFSET if year > 2400 else year
+    return tax_year(year)
 
 
-def be_year(year: int) -> int:
+def be_year(year: int | str) -> int:
     """Return a tax year in BE, as user-facing text shows it.
 
     Examples

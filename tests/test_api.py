@@ -133,6 +133,14 @@ def test_findings_accept_buddhist_era_years(planted):
     assert be.gap.tolist() == [5500]
 
 
+def test_years_read_as_the_cli_reads_them(planted):
+    # Thai digits, as a Thai keyboard types them, were a ValueError from int(); a two-digit
+    # year asked the database for tax year 66 CE.
+    assert gisrev.summary("๒๕๖๖", engine=planted.engine, lgu=LGU).year == 2023
+    with pytest.raises(InputError, match=r"tax year 66: expected a year such as 2566 \(BE\)"):
+        gisrev.findings(66, engine=planted.engine, lgu=LGU)
+
+
 def test_summary_totals_add_up_the_planted_findings(planted):
     s = gisrev.summary(2566, engine=planted.engine, lgu=LGU)
     assert s.year == 2023
