@@ -170,6 +170,27 @@ def test_null_geometry_and_bad_codes_are_rejected_with_reasons(
     assert "feature 1, field 'geometry' — null geometry" in report.summary()
 
 
+@pytest.mark.parametrize("floors", [[-2, 1, 2], ["-2", "1", "2"]], ids=["number", "text"])
+def test_negative_floors_are_rejected_from_a_number_or_a_text_column(
+    clean_db: Engine, tmp_path: Path, floors: list[object]
+) -> None:
+    x, y = chiang_mai_xy(32647)
+    src = write_vector(
+        tmp_path / "b.geojson",
+        [{"floors": f} for f in floors],
+        [utm_square(x + 30 * i, y) for i in range(3)],
+        crs=32647,
+    )
+
+    report = load_vector(clean_db, src, kind="buildings", settings=SETTINGS)
+
+    assert (report.n_loaded, report.n_rejected) == (2, 1)
+    reject = report.rejects[0]
+    assert (reject.feature_id, reject.field, reject.value) == (0, "floors", "-2")
+    assert reject.reason == "expected a non-negative number"
+    assert sorted(r.floors for r in _rows(clean_db, "SELECT floors FROM buildings")) == [1, 2]
+
+
 def test_z_is_dropped_and_polygons_become_multipolygons(clean_db: Engine, tmp_path: Path) -> None:
     x, y = chiang_mai_xy(32647)
     z = shapely.Polygon([(x, y, 5), (x + 10, y, 5), (x + 10, y + 10, 6), (x, y, 5)])

@@ -481,12 +481,13 @@ class _Batcher:
         if pd.api.types.is_numeric_dtype(raw) and not year:
             values = raw.to_numpy(dtype=float)
             nulls = np.isnan(values)
+            # Refused as the text path refuses them: a number column's -2 floors as much as "-2".
+            reject(~nulls & (values < 0), field, raw.to_numpy(), "expected a non-negative number")
             if integer:
                 bad = ~nulls & (values != np.round(values))
                 reject(bad, field, raw.to_numpy(), "expected a whole number")
                 whole = np.where(nulls | bad, 0, values).astype(np.int64)
                 return pa.array(whole, pa.int64(), mask=nulls | bad)
-            reject(~nulls & (values < 0), field, raw.to_numpy(), "expected a non-negative number")
             return pa.array(values, pa.float64(), mask=nulls)
         out = np.empty(len(raw), dtype=object)
         for i, v in enumerate(raw.to_numpy(dtype=object)):
