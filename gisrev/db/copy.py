@@ -28,8 +28,6 @@ from sqlalchemy.engine import Connection
 
 from gisrev.errors import DatabaseError
 
-BATCH_SIZE = 50_000
-
 # SQLAlchemy column type -> the Postgres type COPY is told about.
 _COPY_TYPES: tuple[tuple[type, str], ...] = (
     (Geometry, "bytea"),  # EWKB bytes; geometry's binary input reads (E)WKB
