@@ -15,17 +15,18 @@ import argparse
 import os
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 import numpy as np
 import sqlalchemy as sa
-from analyze import _drop_database, _throwaway_database  # the sibling bench script
+from analyze import _create_database, _drop_database, _load_town  # the sibling bench script
 
 import gisrev
 from gisrev import api
 from gisrev.analyze import run_analysis
 from gisrev.config import DEFAULT_DATABASE_URL, load_settings
-from gisrev.db import init_db, make_engine
+from gisrev.db import make_engine
 from gisrev.tax import Property, get_regime
 
 SCENARIOS = {
@@ -71,23 +72,17 @@ def main() -> None:
     parser.add_argument("--db", default=os.environ.get("GISREV_DATABASE_URL", DEFAULT_DATABASE_URL))
     args = parser.parse_args()
     np.seterr(all="ignore")
-    from gisrev.load import load_register, load_vector
     from gisrev.sample import generate_town
 
     folder = Path(tempfile.mkdtemp(prefix="gisrev_bench_whatif_"))  # left for inspection
     generate_town(folder, parcels=args.parcels, seed=2566, vector_format="gpkg",
                   register_format="csv")
-    url, name = _throwaway_database(args.db)
+    name = f"gisrev_bench_whatif_{uuid.uuid4().hex[:8]}"
+    url = _create_database(args.db, name)
     engine = make_engine(url)
     try:
-        init_db(engine, srid=32647)
+        _load_town(url, folder)
         settings = load_settings(folder / "gisrev.toml", env={})
-        mapping = folder / "mapping.toml"
-        for kind in ("parcels", "buildings", "zones"):
-            (path,) = [p for p in folder.iterdir()
-                       if p.stem == kind and p.suffix in (".gpkg", ".geojson")]
-            load_vector(engine, path, kind=kind, settings=settings, mapping=mapping)
-        load_register(engine, folder / "register_2566.csv", settings=settings, mapping=mapping)
         report = run_analysis(engine, year=2566, settings=settings)
         lgu = settings.lgu_code
         print(f"== {args.parcels:,} parcels, {report.n_findings:,} findings "
