@@ -4,6 +4,6 @@ The steps are SQL files under ``gisrev/analyze/sql/`` run in name order inside o
 transaction; only the tax engine runs in Python, on batches streamed out of PostGIS.
 """
 
-from gisrev.analyze._runner import FINDING_CODES, AnalysisReport, run_analysis
+from gisrev.analyze._runner import AnalysisReport, run_analysis
 
-__all__ = ["FINDING_CODES", "AnalysisReport", "run_analysis"]
+__all__ = ["AnalysisReport", "run_analysis"]
