@@ -107,9 +107,10 @@ def parse_chunk(
     columns = [_column(rows, i) for i in range(width)]
     safe = np.ones(n, dtype=bool)
     blank_row = np.ones(n, dtype=bool)
-    for col in columns:
+    blanks = [_blank(col) for col in columns]  # each column's blank cells, found once
+    for col, col_blank in zip(columns, blanks, strict=True):
         safe &= _fill(pc.match_substring_regex(col, _SAFE), True)
-        blank_row &= _blank(col)
+        blank_row &= col_blank
     flag = ~safe
     if len({h for _, h in rules.extra}) < len(rules.extra):
         flag[:] = True  # a repeated header: attrs keeps one value, as a dict does
@@ -120,16 +121,22 @@ def parse_chunk(
         i = rules.index.get(field)
         return null_str if i is None else columns[i]
 
+    no_cell = np.ones(n, dtype=bool)
+
+    def blank(field: str) -> np.ndarray:
+        i = rules.index.get(field)
+        return no_cell if i is None else blanks[i]
+
     out: dict[str, pa.Array] = {}
     code = cell("parcel_code")
-    flag |= _blank(code)
+    flag |= blank("parcel_code")
     out["parcel_code"] = pc.utf8_trim(code, characters=" ")
     out["parcel_code_norm"] = pc.replace_substring_regex(
         pc.utf8_upper(_arabic(code)), CODE_SEPARATORS, ""
     )
 
     year_text = pc.utf8_trim(_arabic(cell("tax_year")), characters=" ")
-    year_blank = _blank(year_text)
+    year_blank = blank("tax_year")
     plain_year = _fill(pc.match_substring_regex(year_text, r"^\d{4}$"), False)
     years = (
         pc.cast(pc.if_else(plain_year, year_text, None), pa.int64())
@@ -148,32 +155,32 @@ def parse_chunk(
 
     for field in ("account_id", "owner_name"):
         value = cell(field)
-        out[field] = pc.if_else(_blank(value), None, pc.utf8_trim(value, characters=" "))
+        out[field] = pc.if_else(blank(field), None, pc.utf8_trim(value, characters=" "))
     deed = cell("deed_no")
-    out["deed_no"] = pc.if_else(_blank(deed), None, _arabic(pc.utf8_trim(deed, characters=" ")))
+    out["deed_no"] = pc.if_else(blank("deed_no"), None, _arabic(pc.utf8_trim(deed, characters=" ")))
 
     owner_id = cell("owner_id")
     digits = pc.replace_substring_regex(_arabic(owner_id), r"[ \-]+", "")
-    id_blank = _blank(owner_id)
+    id_blank = blank("owner_id")
     flag |= ~id_blank & ~_fill(pc.match_substring_regex(digits, r"^\d{13}$"), False)
     out["owner_id"] = pc.if_else(id_blank, None, digits)
 
     for field, default in (("owner_type", "individual"), ("declared_use", None)):
         to_code = rules.owner_type if field == "owner_type" else rules.declared_use
         codes, bad = _by_value(cell(field), _stripped(to_code))
-        value_blank = _blank(cell(field))
+        value_blank = blank(field)
         if default is None:
             flag |= value_blank
         flag |= bad & ~value_blank
         out[field] = pc.if_else(value_blank, default, codes)
 
     for field in _MONEY:
-        out[field], bad = _numbers(cell(field))
+        out[field], bad = _numbers(cell(field), blank(field))
         flag |= bad
-    sqwah, bad_sqwah = _numbers(cell("declared_area_sqwah"))
-    parts = [_numbers(cell(f)) for f in _AREA_PARTS]
-    sqwah_blank = _blank(cell("declared_area_sqwah"))
-    parts_blank = np.logical_and.reduce([_blank(cell(f)) for f in _AREA_PARTS])
+    sqwah_blank = blank("declared_area_sqwah")
+    sqwah, bad_sqwah = _numbers(cell("declared_area_sqwah"), sqwah_blank)
+    parts = [_numbers(cell(f), blank(f)) for f in _AREA_PARTS]
+    parts_blank = np.logical_and.reduce([blank(f) for f in _AREA_PARTS])
     flag |= bad_sqwah | (sqwah_blank & np.logical_or.reduce([b for _, b in parts]))
     rai, ngan, wah = (p.fill_null(0.0).to_numpy(zero_copy_only=False) for p, _ in parts)
     from_parts = pa.array(rai * 400.0 + ngan * 100.0 + wah, mask=parts_blank)
@@ -188,9 +195,9 @@ def parse_chunk(
         return (date - PG_EPOCH).days
 
     days, bad_date = _by_value(cell("paid_date"), paid_days, pa.int32(), raises=True)
-    flag |= bad_date & ~_blank(cell("paid_date"))
-    out["paid_date"] = pc.if_else(_blank(cell("paid_date")), None, days)
-    out["attrs"] = _attrs(columns, rules.extra, n)
+    flag |= bad_date & ~blank("paid_date")
+    out["paid_date"] = pc.if_else(blank("paid_date"), None, days)
+    out["attrs"] = _attrs(columns, blanks, rules.extra, n)
     out["source_row"] = pa.array(row_nos, pa.int32())
 
     keep = ~flag & ~blank_row
@@ -223,7 +230,7 @@ def _arabic(col: pa.Array) -> pa.Array:
     return col
 
 
-def _numbers(col: pa.Array) -> tuple[pa.Array, np.ndarray]:
+def _numbers(col: pa.Array, blank: np.ndarray) -> tuple[pa.Array, np.ndarray]:
     """Read plain numbers (Thai digits, thousands separators, spaces, baht sign).
 
     Returns the numbers (null where blank or flagged) and the flag: not blank and
@@ -234,7 +241,7 @@ def _numbers(col: pa.Array) -> tuple[pa.Array, np.ndarray]:
     numbers = pc.cast(pc.if_else(plain, text, None), pa.float64())
     negative = _fill(pc.less(numbers, 0.0), False)
     ok = plain & ~negative
-    return pc.if_else(ok, numbers, None), ~ok & ~_blank(col)
+    return pc.if_else(ok, numbers, None), ~ok & ~blank
 
 
 def _by_value(
@@ -269,17 +276,22 @@ def _by_value(
     return values, bad_mask
 
 
-def _attrs(columns: Sequence[pa.Array], extra: Sequence[tuple[int, str]], n: int) -> pa.Array:
+def _attrs(
+    columns: Sequence[pa.Array],
+    blanks: Sequence[np.ndarray],
+    extra: Sequence[tuple[int, str]],
+    n: int,
+) -> pa.Array:
     """Return the unmapped columns' non-blank cells as the JSON text ``json.dumps`` writes."""
     if not extra:
         return pa.nulls(n, pa.string())
     pieces = []
     for i, header in extra:
-        col = columns[i] if i < len(columns) else pa.nulls(n, pa.string())
+        col = columns[i]
         escaped = pc.replace_substring(pc.replace_substring(col, "\\", "\\\\"), '"', '\\"')
         key = ", " + json.dumps(header, ensure_ascii=False) + ': "'
         piece = pc.binary_join_element_wise(key, escaped, '"', "")
-        pieces.append(pc.if_else(_blank(col), "", piece))
+        pieces.append(pc.if_else(blanks[i], "", piece))
     # Each piece leads with ", "; the first one's is cut off.
     body = pc.utf8_slice_codeunits(pc.binary_join_element_wise(*pieces, ""), 2)
     empty = _fill(pc.equal(body, ""), True)
