@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import geopandas as gpd
@@ -189,6 +190,32 @@ def test_negative_floors_are_rejected_from_a_number_or_a_text_column(
     assert (reject.feature_id, reject.field, reject.value) == (0, "floors", "-2")
     assert reject.reason == "expected a non-negative number"
     assert sorted(r.floors for r in _rows(clean_db, "SELECT floors FROM buildings")) == [1, 2]
+
+
+def test_years_built_in_thai_digits_be_or_ce_load_and_bad_ones_are_rejected_each(
+    clean_db: Engine, tmp_path: Path
+) -> None:
+    x, y = chiang_mai_xy(32647)
+    years = ["๒๕๖๐", "2650", "พ.ศ.", "2010", None, "๒๕๖๐", "2650"]
+    src = write_vector(
+        tmp_path / "b.geojson",
+        [{"building_code": f"B{i}", "year_built": v} for i, v in enumerate(years)],
+        [utm_square(x + 30 * i, y) for i in range(len(years))],
+        crs=32647,
+    )
+
+    report = load_vector(clean_db, src, kind="buildings", settings=SETTINGS)
+
+    loaded = _rows(clean_db, "SELECT building_code, year_built FROM buildings ORDER BY 1")
+    assert [tuple(r) for r in loaded] == [("B0", 2017), ("B3", 2010), ("B4", None),
+                                          ("B5", 2017)]
+    assert [(r.feature_id, r.value, r.reason) for r in report.rejects] == [
+        (1, "2650", "expected a year built no later than "
+                    f"{dt.date.today().year + 543} (BE)"),
+        (2, "พ.ศ.", "expected a number such as 1,234.50"),
+        (6, "2650", "expected a year built no later than "
+                    f"{dt.date.today().year + 543} (BE)"),
+    ]
 
 
 def test_z_is_dropped_and_polygons_become_multipolygons(clean_db: Engine, tmp_path: Path) -> None:

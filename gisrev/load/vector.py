@@ -489,15 +489,20 @@ class _Batcher:
                 whole = np.where(nulls | bad, 0, values).astype(np.int64)
                 return pa.array(whole, pa.int64(), mask=nulls | bad)
             return pa.array(values, pa.float64(), mask=nulls)
-        out = np.empty(len(raw), dtype=object)
-        for i, v in enumerate(raw.to_numpy(dtype=object)):
+        # Text, and years in any column: each distinct value is read once (a layer has a few
+        # dozen years built among its buildings), the result taken for every feature holding it.
+        given = raw.to_numpy(dtype=object)
+        codes, distinct = pd.factorize(given)  # blanks (None, NaN) get code -1
+        this_year = dt.date.today().year
+        read: list[float | int | None] = []
+        refused: dict[str, list[int]] = {}
+        for k, v in enumerate(distinct):
             try:
                 if year:
                     built = None if parse_number(v) is None else to_ce_year(v)
-                    this_year = dt.date.today().year
                     if built is not None and built > this_year:
                         raise ValueError(f"a year built no later than {this_year + 543} (BE)")
-                    out[i] = built
+                    read.append(built)
                     continue
                 number = parse_number(v)
                 if number is not None and number < 0:
@@ -506,10 +511,13 @@ class _Batcher:
                     if number != int(number):
                         raise ValueError("a whole number")
                     number = int(number)
-                out[i] = number
+                read.append(number)
             except ValueError as exc:
-                reject(i, field, raw.to_numpy(dtype=object), f"expected {exc}")
-                out[i] = None
+                refused.setdefault(f"expected {exc}", []).append(k)
+                read.append(None)
+        for why, ks in refused.items():
+            reject(np.isin(codes, ks), field, given, why)
+        out = np.array([*read, None], dtype=object)[codes]  # code -1 takes the trailing None
         return pa.array(out, pa.int64() if integer else pa.float64())
 
 
