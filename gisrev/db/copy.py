@@ -83,6 +83,13 @@ def _copy_type(column: sa.Column[Any]) -> str:
     raise TypeError(msg)
 
 
+def _copy_statement(table: sa.Table, columns: Sequence[str]) -> sql.Composed:
+    """Return ``COPY table (columns) FROM STDIN (FORMAT BINARY)``, identifiers quoted."""
+    return sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(
+        sql.Identifier(table.name), sql.SQL(", ").join(sql.Identifier(c) for c in columns)
+    )
+
+
 def copy_rows(
     conn: Connection,
     table: sa.Table,
@@ -110,9 +117,7 @@ def copy_rows(
     """
     pg = psycopg_connection(conn)
     types = [_copy_type(table.c[name]) for name in columns]
-    statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(
-        sql.Identifier(table.name), sql.SQL(", ").join(sql.Identifier(c) for c in columns)
-    )
+    statement = _copy_statement(table, columns)
     n = 0
     with pg.cursor() as cur:
         if "jsonb" in types:
@@ -192,9 +197,7 @@ def copy_columns(
         if pg_type not in {"text", "bytea", "jsonb", *_FIXED}:
             msg = f"copy_columns cannot send column {name!r} of type {pg_type}; use copy_rows"
             raise TypeError(msg)
-    statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(
-        sql.Identifier(table.name), sql.SQL(", ").join(sql.Identifier(c) for c in columns)
-    )
+    statement = _copy_statement(table, columns)
     field_count = pa.scalar(struct.pack("!h", len(columns)), pa.binary())
 
     def write(values: Sequence[ColumnValues]) -> int:
