@@ -102,9 +102,9 @@ def parse_chunk(
     n = len(rows)
     width = max(rules.index.values(), default=-1) + 1
     width = max(width, max((i for i, _ in rules.extra), default=-1) + 1)
-    width = max(width, max((len(r) for r in rows), default=0))
-    # pandas-free and C-speed: one Arrow string array per column position (None past a short row)
-    columns = [_column(rows, i) for i in range(width)]
+    lengths = [len(r) for r in rows]
+    width = max(width, max(lengths, default=0))
+    columns = _columns(rows, width, ragged=min(lengths, default=width) < width)
     safe = np.ones(n, dtype=bool)
     blank_row = np.ones(n, dtype=bool)
     blanks = [_blank(col) for col in columns]  # each column's blank cells, found once
@@ -209,8 +209,16 @@ def _stripped(to_code: Callable[[str], str | None]) -> Callable[[str], str | Non
     return lambda text: to_code(text.strip())
 
 
-def _column(rows: Sequence[Sequence[Any]], i: int) -> pa.Array:
-    return pa.array([r[i] if i < len(r) else None for r in rows], pa.string())
+def _columns(rows: Sequence[Sequence[Any]], width: int, *, ragged: bool) -> list[pa.Array]:
+    """Return one Arrow string array per column position (null past the end of a short row)."""
+    if ragged:
+        return [
+            pa.array([r[i] if i < len(r) else None for r in rows], pa.string())
+            for i in range(width)
+        ]
+    # Every row has every cell: one C-level conversion, then a column per list position.
+    cells = pa.array(rows, pa.list_(pa.string()))
+    return [pc.list_element(cells, i) for i in range(width)]
 
 
 def _fill(mask: pa.Array, value: bool) -> np.ndarray:
