@@ -82,20 +82,20 @@ def _csv_encoding(path: str, encoding: str | None) -> tuple[str, bool]:
     if encoding:
         try:
             _scan(path, encoding, skip=0)
-        except (LookupError, UnicodeDecodeError) as exc:
+        except (LookupError, _Undecodable) as exc:
             msg = f"{path}: cannot decode as {encoding} ({exc}); try --encoding utf-8 or cp874"
             raise InputError(msg) from exc
         return encoding, False
     try:
         _scan(path, "utf-8-sig", skip=0)  # with or without a byte-order mark
         return "utf-8", True
-    except UnicodeDecodeError:
+    except _Undecodable:
         pass
     with open(path, "rb") as fh:
         bom = len(_BOM) if fh.read(len(_BOM)) == _BOM else 0  # a BOM on cp874 text
     try:
         _scan(path, "cp874", skip=bom)
-    except UnicodeDecodeError as exc:
+    except _Undecodable as exc:
         msg = (
             f"{path}: text is neither UTF-8 nor cp874 (Thai Windows) at byte {exc.start}; "
             "save it as UTF-8 or pass --encoding"
@@ -104,8 +104,19 @@ def _csv_encoding(path: str, encoding: str | None) -> tuple[str, bool]:
     return "cp874", True
 
 
+class _Undecodable(ValueError):
+    """A byte the encoding cannot decode, at its offset in the whole file."""
+
+    def __init__(self, exc: UnicodeDecodeError, offset: int) -> None:
+        self.start = offset + exc.start
+        byte = exc.object[exc.start : exc.start + 1].hex()
+        super().__init__(
+            f"{exc.encoding!r} codec can't decode byte 0x{byte} at byte {self.start}: {exc.reason}"
+        )
+
+
 def _scan(path: str, encoding: str, *, skip: int) -> None:
-    """Decode the file block by block; raise UnicodeDecodeError with a whole-file offset."""
+    """Decode the file block by block; raise _Undecodable at the first byte that fails."""
     decoder = codecs.getincrementaldecoder(encoding)()
     offset = 0
     with open(path, "rb") as fh:
@@ -114,9 +125,7 @@ def _scan(path: str, encoding: str, *, skip: int) -> None:
             try:
                 decoder.decode(block)
             except UnicodeDecodeError as exc:
-                raise UnicodeDecodeError(
-                    exc.encoding, b"", offset + exc.start, offset + exc.end, exc.reason
-                ) from None
+                raise _Undecodable(exc, offset) from None
             offset += len(block)
         decoder.decode(b"", final=True)
 
