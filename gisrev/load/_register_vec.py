@@ -231,6 +231,9 @@ def _blank(col: pa.Array) -> np.ndarray:
 
 
 def _arabic(col: pa.Array) -> pa.Array:
+    """Return the column with Thai digits replaced by Arabic ones (skipped when none)."""
+    if pc.all(pc.string_is_ascii(col)).as_py() is not False:  # the cheap test first
+        return col
     if not pc.any(pc.match_substring_regex(col, f"[{_THAI_DIGITS}]")).as_py():
         return col
     for arabic, thai in enumerate(_THAI_DIGITS):
@@ -244,7 +247,9 @@ def _numbers(col: pa.Array, blank: np.ndarray) -> tuple[pa.Array, np.ndarray]:
     Returns the numbers (null where blank or flagged) and the flag: not blank and
     not plainly a non-negative number.
     """
-    text = pc.replace_substring_regex(_arabic(col), "[, ฿]", "")
+    text = _arabic(col)
+    for separator in (",", " ", "฿"):  # thousands separators, spaces, the baht sign
+        text = pc.replace_substring(text, separator, "")
     plain = _fill(pc.match_substring_regex(text, _PLAIN_NUMBER), False)
     numbers = pc.cast(pc.if_else(plain, text, None), pa.float64())
     negative = _fill(pc.less(numbers, 0.0), False)
