@@ -252,7 +252,8 @@ def test_injection_through_codes_layer_and_column_names_round_trips_as_data(host
     (("load", "parcels", "--layer", "p'; DROP TABLE parcels;--", "{gpkg}"),
      "gisrev: error: {gpkg}: no layer \"p'; DROP TABLE parcels;--\"; the layers are " + LAYER),
     (("analyze", "--year", "2566; DROP TABLE findings"),
-     "Error: Invalid value for '--year': '2566; DROP TABLE findings' is not a valid integer."),
+     "gisrev: error: tax year 2566; DROP TABLE findings: "
+     "expected a year such as 2566 (BE) or 2023 (CE)"),
     (("export", "findings", "--year", "2566", "--out", "{folder}/x'); DROP TABLE findings;--.csv"),
      None),
     (("--lgu", HOSTILE_LGU, "load", "zones", "{folder}/zones.geojson"), None),
