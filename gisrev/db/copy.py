@@ -8,6 +8,7 @@ travels as EWKB, which PostGIS reads without parsing text. See ``bench/load.py``
 from __future__ import annotations
 
 import collections
+import datetime as dt
 import struct
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -45,7 +46,9 @@ _COPY_TYPES: tuple[tuple[type, str], ...] = (
 _SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + struct.pack("!ii", 0, 0)
 _TRAILER = struct.pack("!h", -1)
 _IN_FLIGHT = 2  # batches handed to the sender thread and not yet taken by the server
-_FIXED = {"int4": ">i4", "int8": ">i8", "float8": ">f8"}  # network byte order
+_FIXED = {"int4": ">i4", "int8": ">i8", "float8": ">f8", "date": ">i4"}  # network byte order
+# Binary date is int32 days since 2000-01-01; Arrow date32 counts from 1970-01-01.
+_PG_DATE_SHIFT = (dt.date(2000, 1, 1) - dt.date(1970, 1, 1)).days
 
 #: A column's values for :func:`copy_columns`: an Arrow array, or one value for every row.
 ColumnValues: TypeAlias = pa.Array | pa.ChunkedArray | str | int | float | bytes | None
@@ -184,7 +187,8 @@ def copy_columns(
         ``write(values) -> int`` taking one entry per column: an Arrow array (nulls are
         NULL) or a single Python value repeated on every row. Text columns take string
         arrays, geometry columns EWKB binary arrays carrying the table's SRID, JSONB
-        columns JSON text, numeric columns numeric arrays. Returns the rows sent.
+        columns JSON text, numeric columns numeric arrays, date columns date32 arrays
+        (or one ``datetime.date``). Returns the rows sent.
 
     Examples
     --------
@@ -254,7 +258,9 @@ def _binary_field(value: ColumnValues, pg_type: str, n: int, name: str) -> list[
         return _binary_array(array, pg_type, n)
     if value is None:
         return [pa.scalar(struct.pack("!i", -1), pa.binary())]
-    if pg_type in _FIXED:
+    if pg_type == "date" and isinstance(value, dt.date):
+        data = struct.pack("!i", (value - dt.date(2000, 1, 1)).days)
+    elif pg_type in _FIXED:
         data = np.array([value]).astype(_FIXED[pg_type]).tobytes()
     elif isinstance(value, bytes):
         data = value
@@ -267,6 +273,8 @@ def _binary_field(value: ColumnValues, pg_type: str, n: int, name: str) -> list[
 
 def _binary_array(array: pa.Array, pg_type: str, n: int) -> list[pa.Array]:
     nulls = array.is_null().to_numpy(zero_copy_only=False)
+    if pg_type == "date":
+        array = pc.subtract(array.cast(pa.int32()), _PG_DATE_SHIFT)
     if pg_type in _FIXED:
         numbers = array.fill_null(0).to_numpy(zero_copy_only=False)
         width = np.dtype(_FIXED[pg_type]).itemsize

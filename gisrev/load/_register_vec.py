@@ -24,7 +24,6 @@ import pyarrow.compute as pc
 from gisrev.load.normalise import BE_OFFSET, CODE_SEPARATORS
 
 #: Days of PostgreSQL's binary ``date``: an int32 counted from 2000-01-01.
-PG_EPOCH = dt.date(2000, 1, 1)
 
 _SAFE = "^[\\x20-\\x7e\\x{0e00}-\\x{0e7f}]*$"  # printable ASCII and the Thai block
 _PLAIN_NUMBER = r"^-?\d{1,15}(\.\d{1,15})?$"  # what Arrow's cast reads as float() does
@@ -49,7 +48,7 @@ SCHEMA = pa.schema(
         ("exemption", pa.float64()),
         ("tax_assessed", pa.float64()),
         ("tax_paid", pa.float64()),
-        ("paid_date", pa.int32()),
+        ("paid_date", pa.date32()),
         ("attrs", pa.string()),
         ("source_row", pa.int32()),
     ]
@@ -186,15 +185,13 @@ def parse_chunk(
     from_parts = pa.array(rai * 400.0 + ngan * 100.0 + wah, mask=parts_blank)
     out["declared_area_sqwah"] = pc.if_else(sqwah_blank, from_parts, sqwah)
 
-    def paid_days(text: str) -> int | None:
+    def paid_on(text: str) -> dt.date | None:
         date = rules.paid_date(text)
-        if date is None:
-            return None
-        if date > rules.today:
+        if date is not None and date > rules.today:
             raise ValueError(text)
-        return (date - PG_EPOCH).days
+        return date
 
-    days, bad_date = _by_value(cell("paid_date"), paid_days, pa.int32(), raises=True)
+    days, bad_date = _by_value(cell("paid_date"), paid_on, pa.date32(), raises=True)
     flag |= bad_date & ~blank("paid_date")
     out["paid_date"] = pc.if_else(blank("paid_date"), None, days)
     out["attrs"] = _attrs(columns, blanks, rules.extra, n)

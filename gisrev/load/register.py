@@ -27,7 +27,6 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from gisrev.config import Settings
@@ -533,7 +532,7 @@ def load_register(
             )
             # Rows go in as they are read; the rows they replace go once all are in, in the
             # same transaction, so a failed load (or --strict with a reject) changes nothing.
-            with copy_columns(conn, _copy_table(t.register), _COPY_COLUMNS) as write:
+            with copy_columns(conn, t.register, _COPY_COLUMNS) as write:
                 for row_nos, rows in _chunks(rows_in, CHUNK_ROWS):
                     table, read = _parse_chunk(parser, fast, row_nos, rows, rejects)
                     n_read += read
@@ -584,27 +583,6 @@ def load_register(
 
 
 _COPY_COLUMNS = ("lgu_code", "run_id", *_vec.SCHEMA.names)
-
-
-def _copy_table(register: sa.Table) -> sa.Table:
-    """Return the register as the binary COPY sees it: ``paid_date`` in its wire form.
-
-    PostgreSQL's binary ``date`` is an int32 of days since 2000-01-01, which is what
-    the chunks carry (:data:`gisrev.load._register_vec.PG_EPOCH`); ``copy_columns``
-    sends int4 columns, so the column is declared as one here. The server still
-    reads it with the date type's own input function, which checks the range.
-    """
-    shadow = sa.Table(
-        register.name,
-        sa.MetaData(),
-        *(
-            sa.Column(c.name, sa.Integer if c.name == "paid_date" else c.type)
-            for c in register.columns
-            if c.name in _COPY_COLUMNS
-        ),
-        schema=register.schema,
-    )
-    return shadow
 
 
 def _chunks(
@@ -664,8 +642,6 @@ def _parse_chunk(
         except _Rejected as bad:
             rejects.append(_reject(row_no, bad))
             continue
-        paid = values["paid_date"]
-        values["paid_date"] = None if paid is None else (paid - _vec.PG_EPOCH).days
         values["source_row"] = row_no
         parsed.append(values)
     by_row = pa.Table.from_pylist(parsed, schema=_vec.SCHEMA)
