@@ -48,6 +48,7 @@ from sqlalchemy.engine import make_url
 from gisrev.analyze import run_analysis
 from gisrev.config import DEFAULT_DATABASE_URL, load_settings
 from gisrev.db import init_db, make_engine, sqlalchemy_url
+from gisrev.db.engine import create_database, drop_database
 
 # SQL stage -> baseline stage doing the same logical work.
 LIKE_FOR_LIKE = {
@@ -72,14 +73,6 @@ def _admin(server_url: str) -> tuple[sa.Engine, sa.URL]:
     return make_engine(server.render_as_string(hide_password=False)), server
 
 
-def _create_database(server_url: str, name: str) -> str:
-    admin, server = _admin(server_url)
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return server.set(database=name, drivername="postgresql").render_as_string(hide_password=False)
-
-
 def _database_exists(server_url: str, name: str) -> bool:
     admin, _ = _admin(server_url)
     with admin.connect() as conn:
@@ -88,13 +81,6 @@ def _database_exists(server_url: str, name: str) -> bool:
         ).scalar()
     admin.dispose()
     return bool(found)
-
-
-def _drop_database(server_url: str, name: str) -> None:
-    admin, _ = _admin(server_url)
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def _unique(keys: pd.Series, ids: pd.Series) -> pd.Series:
@@ -311,12 +297,12 @@ def bench_one(n: int, server_url: str, keep: Path | None) -> None:
         )
         print(f"database {name} reused (loaded by an earlier run)")
     else:
-        url = _create_database(server_url, name)
+        url = create_database(server_url, name)
         t0 = time.perf_counter()
         try:
             _load_town(url, folder)
         except BaseException:
-            _drop_database(server_url, name)
+            drop_database(server_url, name)
             raise
         print(f"loaded in {time.perf_counter() - t0:.1f} s")
     engine = make_engine(url)
@@ -362,7 +348,7 @@ def bench_one(n: int, server_url: str, keep: Path | None) -> None:
     finally:
         engine.dispose()
         if keep is None:
-            _drop_database(server_url, name)
+            drop_database(server_url, name)
 
 
 def main() -> None:

@@ -35,7 +35,8 @@ import shapely
 import sqlalchemy as sa
 
 from gisrev.config import DEFAULT_DATABASE_URL, Settings
-from gisrev.db import init_db, make_engine, sqlalchemy_url
+from gisrev.db import init_db, make_engine
+from gisrev.db.engine import create_database, drop_database
 from gisrev.load import load_vector
 from gisrev.load.normalise import normalise_parcel_code
 
@@ -121,12 +122,8 @@ def main() -> None:
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
 
-    server = sa.make_url(sqlalchemy_url(args.db))
     name = f"gisrev_bench_load_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(server.render_as_string(hide_password=False))
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = server.set(database=name).render_as_string(hide_password=False)
+    url = create_database(args.db, name)
     engine = make_engine(url)
     tmp = tempfile.TemporaryDirectory(prefix="gisrev-bench-")
     folder = args.keep_files or Path(tmp.name)
@@ -188,9 +185,7 @@ def main() -> None:
             print(f"1M parcels: {s:.1f} s (target < {TARGET_1M_S:.0f} s) {verdict}")
     finally:
         engine.dispose()
-        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        drop_database(args.db, name)
         tmp.cleanup()
 
 

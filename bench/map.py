@@ -32,10 +32,10 @@ import folium
 import geopandas as gpd
 import pandas as pd
 import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 
 from gisrev.config import DEFAULT_DATABASE_URL, Settings
-from gisrev.db import init_db, make_engine, sqlalchemy_url
+from gisrev.db import init_db, make_engine
+from gisrev.db.engine import create_database, drop_database
 from gisrev.outputs.maps import make_maps
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
@@ -225,12 +225,8 @@ def main() -> None:
 
     from playwright.sync_api import sync_playwright
 
-    server = make_url(sqlalchemy_url(args.db))
     name = f"gisrev_bench_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(server.render_as_string(hide_password=False))
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = server.set(database=name, drivername="postgresql").render_as_string(hide_password=False)
+    url = create_database(args.db, name)
     engine = make_engine(url)
     init_db(engine, srid=32647)
     rows = []
@@ -286,9 +282,7 @@ def main() -> None:
             browser.close()
     finally:
         engine.dispose()
-        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        drop_database(args.db, name)
 
 
 if __name__ == "__main__":

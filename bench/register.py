@@ -42,7 +42,8 @@ import pandas as pd
 import sqlalchemy as sa
 
 from gisrev.config import DEFAULT_DATABASE_URL, Settings
-from gisrev.db import init_db, make_engine, sqlalchemy_url
+from gisrev.db import init_db, make_engine
+from gisrev.db.engine import create_database, drop_database
 
 #: The last commit of the per-row register loader (``gisrev/load/register.py``).
 BASELINE_COMMIT = "d1fbbac3875679b47349973192707243b86a063e"
@@ -322,12 +323,8 @@ def main() -> None:
     sizes = [int(s) for s in args.sizes.split(",")]
     baseline_sizes = {int(s) for s in args.baseline_sizes.split(",") if s}
 
-    server = sa.make_url(sqlalchemy_url(args.db))
     name = f"gisrev_bench_register_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(server.render_as_string(hide_password=False))
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = server.set(database=name).render_as_string(hide_password=False)
+    url = create_database(args.db, name)
     engine = make_engine(url)
     tmp = tempfile.TemporaryDirectory(prefix="gisrev-bench-")
     folder = args.keep_files or Path(tmp.name)
@@ -363,9 +360,7 @@ def main() -> None:
         print(f"load average {os.getloadavg()[0]:.2f}")
     finally:
         engine.dispose()
-        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        drop_database(args.db, name)
         tmp.cleanup()
 
 

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 
 from gisrev.config import DEFAULT_DATABASE_URL, Settings
 from gisrev.db import init_db, make_engine
+from gisrev.db.engine import create_database, drop_database
 from gisrev.survey import import_survey
 from gisrev.survey._import import _content_key
 
@@ -33,10 +34,7 @@ def main() -> None:
     args = parser.parse_args()
     n = args.visits
     name = f"gisrev_bench_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(args.db)
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = sa.engine.make_url(args.db).set(database=name).render_as_string(hide_password=False)
+    url = create_database(args.db, name)
     engine = make_engine(url)
     try:
         init_db(engine)
@@ -90,9 +88,7 @@ def main() -> None:
         assert stored == n
     finally:
         engine.dispose()
-        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        drop_database(args.db, name)
 
     print(f"visits: {n:,}")
     print(f"import_survey, new visits       : {first:6.2f} s  ({n / first:,.0f} visits/s)"

@@ -20,13 +20,14 @@ from pathlib import Path
 
 import numpy as np
 import sqlalchemy as sa
-from analyze import _create_database, _drop_database, _load_town  # the sibling bench script
+from analyze import _load_town  # the sibling bench script
 
 import gisrev
 from gisrev import api
 from gisrev.analyze import run_analysis
 from gisrev.config import DEFAULT_DATABASE_URL, load_settings
 from gisrev.db import make_engine
+from gisrev.db.engine import create_database, drop_database
 from gisrev.tax import Property, get_regime
 
 SCENARIOS = {
@@ -78,7 +79,7 @@ def main() -> None:
     generate_town(folder, parcels=args.parcels, seed=2566, vector_format="gpkg",
                   register_format="csv")
     name = f"gisrev_bench_whatif_{uuid.uuid4().hex[:8]}"
-    url = _create_database(args.db, name)
+    url = create_database(args.db, name)
     engine = make_engine(url)
     try:
         _load_town(url, folder)
@@ -111,7 +112,7 @@ def main() -> None:
         print(f"current rules equal the analysed expected tax: {analysed:,.2f} baht")
     finally:
         engine.dispose()
-        _drop_database(args.db, name)
+        drop_database(args.db, name)
 
 
 if __name__ == "__main__":

@@ -12,15 +12,15 @@ import contextlib
 import dataclasses
 import io
 import os
-import uuid
 from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 
 from gisrev.config import DEFAULT_DATABASE_URL
-from gisrev.db import init_db, make_engine, sqlalchemy_url
+from gisrev.db import init_db, make_engine
+from gisrev.db.engine import throwaway_database
 
 DATA_TABLES = (
     "findings", "matches", "analysis_runs", "rejects", "register",
@@ -57,20 +57,8 @@ def _server_url(config: pytest.Config) -> str:
 @pytest.fixture(scope="session")
 def database_url(pytestconfig: pytest.Config) -> Iterator[str]:
     """URL (libpq form) of a throw-away database with PostGIS."""
-    server = make_url(sqlalchemy_url(_server_url(pytestconfig)))
-    name = f"gisrev_test_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(server.render_as_string(hide_password=False), check=True)
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    url = server.set(database=name, drivername="postgresql").render_as_string(hide_password=False)
-    try:
+    with throwaway_database(_server_url(pytestconfig), prefix="gisrev_test") as url:
         yield url
-    finally:
-        admin = make_engine(server.render_as_string(hide_password=False), check=False)
-        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -67,3 +68,43 @@ def transaction(bind: Engine | Connection) -> Iterator[Connection]:
     else:
         with bind.begin():
             yield bind
+
+
+def _on_server(server_url: str, sql: str, name: str) -> None:
+    """Run ``CREATE``/``DROP DATABASE`` (which refuse a transaction) on the server."""
+    admin = make_engine(server_url)
+    try:
+        quoted = admin.dialect.identifier_preparer.quote(name)
+        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(sa.text(sql.format(name=quoted)))
+    finally:
+        admin.dispose()
+
+
+def create_database(server_url: str, name: str) -> str:
+    """Create database ``name`` on the server of ``server_url``; return its URL (libpq form)."""
+    _on_server(server_url, "CREATE DATABASE {name}", name)
+    url = sa.make_url(sqlalchemy_url(server_url)).set(database=name, drivername="postgresql")
+    return url.render_as_string(hide_password=False)
+
+
+def drop_database(server_url: str, name: str) -> None:
+    """Drop database ``name`` on the server of ``server_url``, closing its sessions."""
+    _on_server(server_url, "DROP DATABASE IF EXISTS {name} WITH (FORCE)", name)
+
+
+@contextmanager
+def throwaway_database(server_url: str, *, prefix: str = "gisrev_tmp") -> Iterator[str]:
+    """Yield the URL of a new, empty database that is dropped afterwards (tests, benchmarks).
+
+    Examples
+    --------
+    >>> with throwaway_database("postgresql://gisrev:gisrev@localhost/gisrev") as url:
+    ...     init_db(make_engine(url))  # doctest: +SKIP
+    """
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    url = create_database(server_url, name)
+    try:
+        yield url
+    finally:
+        drop_database(server_url, name)
