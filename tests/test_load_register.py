@@ -218,6 +218,28 @@ def test_owner_ids_in_rejects_are_masked(clean_db: Engine, tmp_path: Path) -> No
     assert _rows(clean_db, "SELECT owner_id FROM register")[0].owner_id == "3100600123456"
 
 
+@pytest.mark.parametrize("suffix", ["csv", "xlsx"])
+def test_a_second_id_column_is_not_kept_among_the_other_columns(
+    clean_db: Engine, tmp_path: Path, suffix: str
+) -> None:
+    # owner_id takes the citizen ID; the taxpayer and passport numbers beside it are unmapped,
+    # and unmapped columns land in attrs, which maps and exports may show: leave them out.
+    header = ["รหัสแปลง", "ปีภาษี", "ประเภทการใช้ประโยชน์", "เลขประจำตัวประชาชน",
+              "เลขประจำตัวผู้เสียภาษี", "Passport No", "หมายเหตุ"]
+    row = ["P1", "2566", "other", "3100600123456", "0105551234567", "AA1234567", "ตรวจแล้ว"]
+    write = write_csv if suffix == "csv" else write_xlsx
+    path = write(tmp_path / f"reg.{suffix}", header, [row])
+    report = load_register(clean_db, path, settings=SETTINGS)
+    assert report.n_loaded == 1
+    assert _rows(clean_db, "SELECT owner_id, attrs FROM register")[0] == (
+        "3100600123456", {"หมายเหตุ": "ตรวจแล้ว"}
+    )
+    assert [w.split(": ", 1)[1] for w in report.warnings] == [
+        "column 'เลขประจำตัวผู้เสียภาษี' looks like personal ID numbers and was not stored",
+        "column 'Passport No' looks like personal ID numbers and was not stored",
+    ]
+
+
 def test_strict_load_with_a_bad_row_in_the_middle_leaves_the_database_unchanged(
     clean_db: Engine, tmp_path: Path
 ) -> None:

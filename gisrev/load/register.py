@@ -251,6 +251,12 @@ def _parse_date(value: Any) -> dt.date | None:
         raise ValueError("a real date such as 15/04/2566 or 2023-04-15") from exc
 
 
+_PERSONAL_ID_HEADER = re.compile(
+    r"ประจำตัว|บัตร|ผู้เสียภาษี|หนังสือเดินทาง|citizen|national.?id|id.?card|tax.?id|passport",
+    re.IGNORECASE,
+)
+
+
 class _RowParser:
     """Turns one register row into canonical values, or raises _Rejected."""
 
@@ -263,7 +269,11 @@ class _RowParser:
         year: int | None,
     ) -> None:
         self.index = {field: headers.index(column) for column, field in columns.items()}
-        self.extra = [(i, h) for i, h in enumerate(headers) if h not in columns and h]
+        unmapped = [(i, h) for i, h in enumerate(headers) if h not in columns and h]
+        # Unmapped columns are kept in `attrs`, which maps and exports may show; a second ID
+        # column (a taxpayer or passport number beside owner_id) is personal data: not kept.
+        self.withheld = [h for _, h in unmapped if _PERSONAL_ID_HEADER.search(h)]
+        self.extra = [(i, h) for i, h in unmapped if h not in self.withheld]
         self.year = year
         self.uses = value_map("register", "declared_use", mapping=mapping)
         self.owner_types = value_map("register", "owner_type", mapping=mapping)
@@ -577,6 +587,10 @@ def load_register(
                 n_rejected=len(rejects),
                 duration_s=time.perf_counter() - started,
                 rejects=tuple(rejects),
+                warnings=tuple(
+                    f"{source}: column {h!r} looks like personal ID numbers and was not stored"
+                    for h in parser.withheld
+                ),
             )
             finish_run(conn, t, report, lgu_code=settings.lgu_code, rejects=rejects)
         return report
