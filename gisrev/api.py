@@ -526,49 +526,19 @@ def gap_by_year(
     return df
 
 
-# What-if: the flagged parcels' evidence (stored in findings) taxed again under other rules.
-# The analysis keeps no per-parcel evidence table, so parcels without a finding are not re-taxed.
+# What-if: every parcel's tax input, as the analysis stored it in parcel_evidence, taxed
+# again under other rules. The rules that made the input (evidence use, residential sub-case,
+# mixed-use shares) live in the analysis only.
 
 _CURRENT = "current"
+_SCOPE = "all parcels"
+_REDUCTION_SCOPE = "flagged parcels"  # the older form rescales the findings' expected tax
 
-# Per flagged parcel: its evidence, its first register row's owner type and exemption (the
-# analysis' rule for the sub-case) and the building share threshold the analysis ran with.
+# Per parcel of the year: what the tax engine was asked for its expected tax.
 _EVIDENCE_SQL = (
-    "SELECT f.parcel_id, f.parcel_code, 'UNREGISTERED' = ANY(f.flags) AS unregistered,"
-    " coalesce(f.evidence_use, f.declared_use, 'vacant') AS category,"
-    " coalesce(f.land_value, 0) AS land_value, coalesce(f.building_value, 0) AS building_value,"
-    " coalesce(f.tax_paid, 0) AS tax_paid, f.expected_tax,"
-    " r.id IS NOT NULL AS has_register, coalesce(nullif(r.owner_type, ''), 'individual')"
-    " AS owner_type, coalesce(r.exemption, 0) AS exemption,"
-    " CAST(a.settings -> 'thresholds' ->> 'building_min_share' AS float8) AS building_min_share "
-    "FROM findings f"
-    " LEFT JOIN register r ON r.id = (SELECT min(i) FROM unnest(f.register_ids) AS i)"
-    " LEFT JOIN analysis_runs a ON a.id = f.analysis_run_id "
-    "WHERE f.lgu_code = :lgu AND f.tax_year = :year AND f.parcel_id IS NOT NULL "
-    "ORDER BY f.parcel_id"
-)
-
-# Floor area per use category of the buildings standing on some parcels, placed as the
-# analysis places them (30_buildings.sql): on the parcel holding most of the footprint, and
-# only buildings completed by the tax year.
-_SHARES_SQL = (
-    "WITH b AS (SELECT DISTINCT ON (b.id) p.id AS parcel_id, ST_Area(b.geom) AS footprint,"
-    "  ST_Area(b.geom) * greatest(coalesce(b.floors, 1), 1) AS floor_area,"
-    "  ST_Area(ST_Intersection(b.geom, p.geom)) AS overlap,"
-    "  CASE lower(btrim(b.use)) WHEN 'residential' THEN 'residential'"
-    "   WHEN 'commercial' THEN 'other' WHEN 'industrial' THEN 'other' WHEN 'other' THEN 'other'"
-    "   WHEN 'agriculture' THEN 'agriculture' END AS category"
-    " FROM buildings b JOIN parcels p ON p.lgu_code = b.lgu_code AND ST_Intersects(b.geom, p.geom)"
-    " WHERE b.id IN (SELECT c.id FROM parcels t JOIN buildings c ON c.lgu_code = t.lgu_code"
-    "  AND ST_Intersects(c.geom, t.geom) WHERE t.id = ANY(CAST(:ids AS bigint[])))"
-    "  AND (b.year_built IS NULL OR b.year_built <= :year)"
-    " ORDER BY b.id, overlap DESC, p.id) "
-    "SELECT parcel_id,"
-    " coalesce(sum(floor_area) FILTER (WHERE category = 'residential'), 0) AS res_area,"
-    " coalesce(sum(floor_area) FILTER (WHERE category = 'other'), 0) AS other_area,"
-    " coalesce(sum(floor_area) FILTER (WHERE category = 'agriculture'), 0) AS agri_area "
-    "FROM b WHERE parcel_id = ANY(CAST(:ids AS bigint[])) AND overlap > :share * footprint "
-    "GROUP BY parcel_id"
+    "SELECT parcel_id, use, parts, land_value, building_value, owner_type, vacant_years,"
+    " registered, coalesce(tax_paid, 0) AS tax_paid, expected_tax "
+    "FROM parcel_evidence WHERE lgu_code = :lgu AND tax_year = :year ORDER BY parcel_id"
 )
 
 
@@ -579,60 +549,52 @@ def _year_reduction(year: int, regime_name: str) -> float:
     return get_regime(regime_name).reduction_percent(year) / 100.0
 
 
-def _evidence(conn: Connection, year: int, lgu: str) -> pd.DataFrame:
-    """Return the flagged parcels' evidence with the mixed-use shares the analysis used."""
-    df = pd.read_sql(sa.text(_EVIDENCE_SQL), conn, params={"lgu": lgu, "year": year})
-    stale = df[~df["unregistered"] & ~df["has_register"]]
-    if not stale.empty:
+def _check_evidence(conn: Connection, year: int, lgu: str) -> None:
+    """Refuse a year analysed before the analysis kept every parcel's evidence."""
+    stale = conn.execute(sa.text(
+        "SELECT NOT EXISTS (SELECT 1 FROM parcel_evidence WHERE lgu_code = :lgu"
+        "  AND tax_year = :year)"
+        " AND EXISTS (SELECT 1 FROM findings WHERE lgu_code = :lgu AND tax_year = :year"
+        "  AND parcel_id IS NOT NULL)"
+    ), {"lgu": lgu, "year": year}).scalar_one()
+    if stale:
         msg = (
-            f"findings of tax year {be_year(year)}: parcel {stale['parcel_code'].iloc[0]!r} "
-            "has no register row any more (the register was reloaded); "
-            f"run `gisrev analyze --year {be_year(year)}` again"
+            f"tax year {be_year(year)} was analysed before gisrev kept every parcel's evidence "
+            f"(parcel_evidence is empty); run `gisrev analyze --year {be_year(year)}` again"
         )
         raise InputError(msg)
-    shares = pd.DataFrame({"res_share": 0.5, "other_share": 0.5, "agri_share": 0.0},
-                          index=df.index)
-    mixed = df["category"] == "mixed"
-    if mixed.any():
-        # PostGIS' high function costs make the planner JIT-compile this small query, which
-        # costs more than it runs (measured 0.3-0.5 s against 6 ms); off for it, then restored.
-        jit = conn.execute(sa.text("SELECT current_setting('jit')")).scalar_one()
-        conn.execute(sa.text("SELECT set_config('jit', 'off', true)"))
-        areas = pd.read_sql(sa.text(_SHARES_SQL), conn, params={
-            "year": year, "ids": df.loc[mixed, "parcel_id"].tolist(),
-            "share": float(df.loc[mixed, "building_min_share"].fillna(0.5).iloc[0]),
-        }).set_index("parcel_id")
-        conn.execute(sa.text("SELECT set_config('jit', :jit, true)"), {"jit": jit})
-        areas = areas.reindex(df["parcel_id"]).fillna(0.0).set_axis(df.index)
-        several = (areas > 0).sum(axis=1) > 1  # one building use only: half and half
-        total = areas.sum(axis=1)
-        for col, area in (("res_share", "res_area"), ("other_share", "other_area"),
-                          ("agri_share", "agri_area")):
-            shares.loc[several, col] = areas.loc[several, area] / total[several]
-    return df.join(shares)
+
+
+def _evidence(conn: Connection, year: int, lgu: str) -> pd.DataFrame:
+    """Return every parcel's stored tax input for the year, one row per parcel."""
+    _check_evidence(conn, year, lgu)
+    return pd.read_sql(sa.text(_EVIDENCE_SQL), conn, params={"lgu": lgu, "year": year})
 
 
 def _tax_rows(df: pd.DataFrame, year: int) -> pd.DataFrame:
-    """Return the rows the tax engine is asked, one per parcel and use part (60_tax_input.sql)."""
-    residential = pd.Series("residential-other", index=df.index)
-    residential[df["exemption"] >= 10_000_000] = "residential-primary-building"
-    residential[(df["exemption"] >= 50_000_000) | df["unregistered"]] = "residential-primary"
-    mixed = df["category"] == "mixed"
-    parts = []
-    for use, share in (
-        (residential.where(df["category"].isin(["residential", "mixed"]), df["category"]),
-         df["res_share"].where(mixed, 1.0)),
-        (pd.Series("other", index=df.index), df["other_share"].where(mixed, 0.0)),
-        (pd.Series("agriculture", index=df.index), df["agri_share"].where(mixed, 0.0)),
-    ):
-        part = pd.DataFrame({
-            "parcel_id": df["parcel_id"], "tax_year": year, "use": use,
-            "land_value": df["land_value"] * share, "building_value": df["building_value"] * share,
-            "owner_type": df["owner_type"].where(~df["unregistered"], "individual"),
-            "vacant_years": 0,
-        })
-        parts.append(part[share > 0])
-    return pd.concat(parts, ignore_index=True)
+    """Return the rows the tax engine is asked, one per parcel and use part.
+
+    A mixed use becomes one row per part with its share of the land and building value, as
+    the analysis taxed it (each part on its own, the parcel's tax their sum).
+    """
+    cols = ["parcel_id", "use", "land_value", "building_value", "owner_type", "vacant_years"]
+    mixed = (df["use"] == "mixed").to_numpy(dtype=bool)
+    frames = [df.loc[~mixed, cols]]
+    if mixed.any():
+        m = df.loc[mixed]
+        split = pd.DataFrame(
+            [(pid, use, float(share)) for pid, parts in zip(m["parcel_id"], m["parts"],
+                                                             strict=True)
+             for use, share in parts.items()],
+            columns=["parcel_id", "use", "share"],
+        ).merge(m[[c for c in cols if c != "use"]], on="parcel_id")
+        share = split.pop("share")
+        split["land_value"] = split["land_value"] * share
+        split["building_value"] = split["building_value"] * share
+        frames.append(split[cols])
+    rows = pd.concat(frames, ignore_index=True)
+    rows.insert(1, "tax_year", year)
+    return rows
 
 
 def _scenario_regimes(scenarios: Mapping[str, Any], base: Regime) -> dict[str, Regime]:
@@ -678,7 +640,7 @@ def _what_if_scenarios(
         taxes = regime.compute_many(rows) if len(rows) else pd.Series(dtype="float64")
         expected = (taxes.groupby(rows["parcel_id"]).sum().round(2)
                     .reindex(df["parcel_id"], fill_value=0.0).to_numpy())
-        unregistered = df["unregistered"].to_numpy(dtype=bool)
+        unregistered = ~df["registered"].to_numpy(dtype=bool)
         gap = np.where(unregistered, expected,
                        (expected - df["tax_paid"].to_numpy(dtype="float64")).clip(min=0.0))
         records.append({
@@ -691,6 +653,7 @@ def _what_if_scenarios(
     out = pd.DataFrame.from_records(records)
     out["expected_change"] = (out["expected_tax"] - out["expected_tax"].iloc[0]).round(2)
     out["gap_change"] = (out["gap"] - out["gap"].iloc[0]).round(2)
+    out["scope"] = _SCOPE
     return out
 
 
@@ -705,16 +668,17 @@ def what_if(
 ) -> pd.DataFrame:
     """Return the year's expected tax and gap under other tax rules.
 
-    With ``scenarios``, each flagged parcel is taxed again by the tax engine from the evidence
-    the analysis stored in ``findings`` (land and building value, evidence use, else declared
-    use; owner type and the residential sub-case from its register row, as the analysis does;
-    mixed use split by the floor area of its buildings). The first row, ``current``, is the
-    year's own rules and equals the analysed expected tax. Parcels without a finding are not
-    included: the analysis keeps no per-parcel evidence for them. Orphan register records
-    keep their gap (tax already assessed) in every scenario.
+    With ``scenarios``, every parcel of the year, registered or not, is taxed again by the tax
+    engine from the tax input the analysis stored in ``parcel_evidence`` (land and building
+    value, the use taxed with its residential sub-case, mixed-use shares, owner type). The
+    first row, ``current``, is the year's own rules and equals the analysed expected tax of
+    all parcels. A parcel's gap is its expected tax less what was paid (not below 0), the
+    whole expected tax when it is not registered. Orphan register records keep their gap in
+    every scenario.
 
-    With ``reduction_percent`` only (the older form), each scenario rescales the analysed
-    expected tax from the year's own general reduction to another one.
+    With ``reduction_percent`` only (the older form), each scenario rescales the flagged
+    parcels' analysed expected tax (``findings``) from the year's own general reduction to
+    another one; its ``scope`` column says so.
 
     Parameters
     ----------
@@ -740,13 +704,15 @@ def what_if(
         With ``scenarios``: one row per scenario, ``current`` first: ``scenario``,
         ``reduction_percent`` (the year's under that scenario), ``parcels`` (re-taxed),
         ``expected_tax``, ``gap``, ``expected_change`` and ``gap_change`` against
-        ``current`` (baht). With ``reduction_percent``: ``reduction_percent``,
-        ``expected_tax``, ``gap``, ``gap_change`` and ``actual_reduction_percent``.
+        ``current`` (baht), and ``scope`` (``"all parcels"``). With ``reduction_percent``:
+        ``reduction_percent``, ``expected_tax``, ``gap``, ``gap_change``,
+        ``actual_reduction_percent`` and ``scope`` (``"flagged parcels"``).
 
     Raises
     ------
     gisrev.InputError
-        Both forms at once, a bad scenario or reduction, or findings older than the register.
+        Both forms at once, a bad scenario or reduction, or a year analysed before the
+        analysis kept every parcel's evidence.
     gisrev.TaxRuleError
         A scenario the tax law does not allow (e.g. a rate above the Act's ceiling).
 
@@ -797,6 +763,7 @@ def what_if(
     df["gap_change"] = df["gap"] - df.pop("base_gap")
     df[["expected_tax", "gap", "gap_change"]] = df[["expected_tax", "gap", "gap_change"]].round(2)
     df["actual_reduction_percent"] = round(actual * 100, 2)
+    df["scope"] = _REDUCTION_SCOPE
     return df
 
 

@@ -23,7 +23,7 @@ from gisrev.db import init_db, make_engine
 from gisrev.db.engine import throwaway_database
 
 DATA_TABLES = (
-    "findings", "matches", "analysis_runs", "rejects", "register",
+    "parcel_evidence", "findings", "matches", "analysis_runs", "rejects", "register",
     "parcels", "buildings", "zones", "load_runs", "survey_visits",
 )
 

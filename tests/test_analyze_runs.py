@@ -100,6 +100,45 @@ def test_rerun_replaces_the_years_findings_and_records_each_run(town):
     assert all(r.duration_s > 0 for r in runs)
 
 
+def evidence(engine, year: int) -> dict[str, tuple]:
+    """parcel_code -> (analysis run, use, registered, land value, expected tax) for a year."""
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text(
+            "SELECT parcel_code, analysis_run_id, use, registered, land_value, expected_tax"
+            " FROM parcel_evidence WHERE tax_year = :year"
+        ), {"year": year}).all()
+    return {r[0]: tuple(r[1:]) for r in rows}
+
+
+def test_every_parcel_keeps_its_evidence_and_a_rerun_replaces_the_years(town):
+    for code, x in (("P1", 0), ("P2", 30), ("P3", 60)):
+        town.parcel(code, rect(x, 0, 20, 20))  # 100 sq wah at 100 baht: 10,000 baht of land
+    town.register("P2", declared_use="vacant", declared_area_sqwah=100)
+    first = run_analysis(town.engine, year=YEAR, settings=SETTINGS)
+    other = run_analysis(town.engine, year=2024, settings=SETTINGS)
+    # one row per parcel, flagged (P1, P3 unregistered) or not (P2); nothing declared or
+    # seen on P1 and P3: vacant land, 25.50 baht after 2023's 15 % reduction
+    assert evidence(town.engine, YEAR) == {
+        "P1": (first.run_id, "vacant", False, 10_000.0, 25.5),
+        "P2": (first.run_id, "vacant", True, 10_000.0, 25.5),
+        "P3": (first.run_id, "vacant", False, 10_000.0, 25.5),
+    }
+    town.register("P1", declared_use="vacant", declared_area_sqwah=100)
+    second = run_analysis(town.engine, year=YEAR, settings=SETTINGS)
+    assert evidence(town.engine, YEAR) == {
+        "P1": (second.run_id, "vacant", True, 10_000.0, 25.5),
+        "P2": (second.run_id, "vacant", True, 10_000.0, 25.5),
+        "P3": (second.run_id, "vacant", False, 10_000.0, 25.5),
+    }
+    # another year's rows are its own; deleting a run deletes its evidence
+    assert {v[0] for v in evidence(town.engine, 2024).values()} == {other.run_id}
+    assert len(evidence(town.engine, 2024)) == 3
+    with town.engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM analysis_runs WHERE id = :id"), {"id": other.run_id})
+    assert evidence(town.engine, 2024) == {}
+    assert len(evidence(town.engine, YEAR)) == 3
+
+
 def test_concurrent_runs_of_one_year_are_serialised(town):
     for i in range(20):
         town.parcel(f"P{i}", rect(30 * i, 0, 20, 20))

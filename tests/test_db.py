@@ -74,6 +74,6 @@ def test_init_upgrades_a_version_1_database_in_place(engine):
         views = set(conn.execute(sa.text(
             "SELECT table_name FROM information_schema.views WHERE table_schema = 'public'"
         )).scalars())
-    assert version == SCHEMA_VERSION == 2
+    assert version == SCHEMA_VERSION == 3
     assert "zone_id" in columns
     assert {"findings_map", "zone_summary"} <= views  # recreated after the upgrade

@@ -1,4 +1,4 @@
-"""What-if on the tax engine: derived regimes, and the flagged parcels taxed again under them.
+"""What-if on the tax engine: derived regimes, and every parcel taxed again under them.
 
 The town below is analysed for real; its expected taxes are worked out by hand (2566 BE =
 2023 CE, when a royal decree took 15 % off every tax).
@@ -86,12 +86,14 @@ def test_a_scenario_the_law_or_the_tables_do_not_allow_is_refused_in_one_line(ch
     assert "\n" not in str(info.value)
 
 
-# -- the flagged parcels under each scenario ---------------------------------------------------
+# -- every parcel under each scenario ----------------------------------------------------------
 
 
 @pytest.fixture
 def analysed(clean_db) -> Town:
     """Three flagged parcels, one orphan record and one clean parcel, analysed for 2566.
+
+    What-if re-taxes all four parcels, the clean one too.
 
     - U-1 unregistered, 400 sq wah (4M) and a shop worth 1M: other, 5M at 0.3 % = 15,000.
     - R-1 declared residential (no exemption), 100 sq wah (1M) and a house worth 9M:
@@ -116,12 +118,16 @@ def analysed(clean_db) -> Town:
                   building_value=2_000_000, tax_assessed=1_000, tax_paid=1_000)
     town.parcel("C-1", rect(300, 0, 40, 40))  # vacant, declared and paid as such: no finding
     vacant = get_regime("thai").compute(Property(YEAR, "vacant", 4_000_000.0)).tax
+    assert vacant == VACANT
     town.register("C-1", declared_use="vacant", declared_area_sqwah=400,
                   tax_assessed=vacant, tax_paid=vacant)
     town.register("X-9", declared_use="other", tax_assessed=400, tax_paid=0)  # orphan
     run_analysis(clean_db, year=YEAR, settings=SETTINGS)
     return town
 
+
+# C-1: 400 sq wah at 10,000 baht, vacant land at 0.3 % less 15 % (12,000 before the decree)
+VACANT = 10_200.0
 
 SCENARIOS = {
     "commercial x1.5": {"rate_factor": {"other": 1.5}},
@@ -138,12 +144,39 @@ def test_current_rules_reproduce_the_analysed_expected_tax(analysed):
     assert expected == {"U-1": 12_750.0, "R-1": 1_700.0, "M-1": 11_730.0}
     df = gisrev.what_if(2566, scenarios={}, engine=analysed.engine)
     current = df.set_index("scenario").loc["current"]
-    assert current["parcels"] == 3
-    assert current["expected_tax"] == 26_180.0
-    assert current["expected_tax"] == gisrev.summary(2566, engine=analysed.engine
-                                                     ).totals["expected_tax"]
-    assert current["gap"] == 12_750 + (1_700 - 500) + (11_730 - 1_000)
+    assert current["parcels"] == 4  # the clean parcel C-1 too
+    assert current["scope"] == "all parcels"
+    assert current["expected_tax"] == 26_180.0 + VACANT
+    with analysed.engine.connect() as conn:
+        stored = conn.execute(sa.text("SELECT sum(expected_tax) FROM parcel_evidence")).scalar()
+    assert current["expected_tax"] == stored
+    # the flagged parcels are the analysis' findings; C-1 has paid its tax
+    assert current["expected_tax"] - VACANT == gisrev.summary(
+        2566, engine=analysed.engine).totals["expected_tax"]
+    assert current["gap"] == 12_750 + (1_700 - 500) + (11_730 - 1_000) + 0
     assert current["reduction_percent"] == 15.0
+
+
+def test_the_stored_evidence_is_the_tax_input_of_every_parcel(analysed):
+    with analysed.engine.connect() as conn:
+        rows = {r.parcel_code: r for r in conn.execute(sa.text(
+            "SELECT parcel_code, use, parts, land_value, building_value, owner_type,"
+            " vacant_years, registered, tax_assessed, tax_paid, expected_tax"
+            " FROM parcel_evidence ORDER BY parcel_code"
+        ))}
+    assert sorted(rows) == ["C-1", "M-1", "R-1", "U-1"]
+    u, r, m, c = rows["U-1"], rows["R-1"], rows["M-1"], rows["C-1"]
+    # unregistered: the lowest tax the evidence supports, nothing assessed or paid
+    assert (u.use, u.parts, u.owner_type, u.registered) == ("other", None, "individual", False)
+    assert (u.land_value, u.building_value, u.tax_assessed, u.tax_paid) == (
+        4_000_000, 1_000_000, None, None)
+    assert (r.use, r.registered, r.tax_paid, r.expected_tax) == (
+        "residential-other", True, 500, 1_700)
+    # mixed: shares by floor area (house 100 m², shop 300 m²), the house's sub-case from the
+    # register (no exemption claimed)
+    assert (m.use, m.parts) == ("mixed", {"residential-other": 0.25, "other": 0.75})
+    assert (m.land_value, m.building_value, m.expected_tax) == (4_000_000, 2_000_000, 11_730)
+    assert (c.use, c.expected_tax, c.tax_paid, c.vacant_years) == ("vacant", VACANT, VACANT, 0)
 
 
 def test_a_building_completed_after_the_year_does_not_split_a_mixed_use(clean_db):
@@ -167,17 +200,22 @@ def test_a_building_completed_after_the_year_does_not_split_a_mixed_use(clean_db
     assert df.set_index("scenario").loc["current", "expected_tax"] == analysed
 
 
-def test_each_scenario_retaxes_the_flagged_parcels_with_the_engine(analysed):
+def test_each_scenario_retaxes_every_parcel_with_the_engine(analysed):
     df = gisrev.what_if(2566, scenarios=SCENARIOS, engine=analysed.engine).set_index("scenario")
     assert df.index.tolist() == ["current", *SCENARIOS]
-    # other at 0.45 %: U-1 22,500 and M-1's shop part 20,250 (less 15 %); R-1 unchanged
-    assert df.loc["commercial x1.5", "expected_tax"] == 19_125 + 1_700 + 255 + 17_212.5
+    assert (df["parcels"] == 4).all() and (df["scope"] == "all parcels").all()
+    # other at 0.45 %: U-1 22,500 and M-1's shop part 20,250 (less 15 %); R-1 and C-1 unchanged
+    assert df.loc["commercial x1.5", "expected_tax"] == (
+        19_125 + 1_700 + 255 + 17_212.5 + VACANT)
     assert df.loc["commercial x1.5", "gap"] == 19_125 + 1_200 + (17_467.5 - 1_000)
     assert df.loc["commercial x1.5", "expected_change"] == 38_292.5 - 26_180
-    assert df.loc["no reduction", "expected_tax"] == 15_000 + 2_000 + 13_800
+    # C-1, clean under the year's rules, owes 12,000 - 10,200 paid without the decree
+    assert df.loc["no reduction", "expected_tax"] == 15_000 + 2_000 + 13_800 + 12_000
+    assert df.loc["no reduction", "gap"] == 15_000 + 1_500 + 12_800 + 1_800
     assert df.loc["no reduction", "reduction_percent"] == 0.0
     # residential at 0.1 %: R-1 10,000, M-1's house part 1,500 (less 15 %)
-    assert df.loc["residential 0.1 %", "expected_tax"] == 12_750 + 8_500 + 1_275 + 11_475
+    assert df.loc["residential 0.1 %", "expected_tax"] == (
+        12_750 + 8_500 + 1_275 + 11_475 + VACANT)
     assert df.loc["residential 0.1 %", "gap_change"] == pytest.approx(
         (8_500 - 1_700) + (1_275 - 255), abs=0.005)
 
@@ -186,15 +224,19 @@ def test_a_regime_object_is_a_scenario_too(analysed):
     decree = get_regime("thai").with_changes(reduction_percent={YEAR: 90})
     df = gisrev.what_if(YEAR, scenarios={"decree 90 %": decree}, engine=analysed.engine)
     row = df.set_index("scenario").loc["decree 90 %"]
-    assert row["expected_tax"] == 1_500 + 200 + 1_380
-    assert row["gap"] == 1_500 + 0 + (1_380 - 1_000)  # R-1 has paid more than 200 already
+    assert row["expected_tax"] == 1_500 + 200 + 1_380 + 1_200
+    # R-1 and C-1 have paid more than 200 and 1,200 already
+    assert row["gap"] == 1_500 + 0 + (1_380 - 1_000) + 0
 
 
-def test_the_older_reduction_form_still_rescales_and_agrees(analysed):
+def test_the_older_reduction_form_rescales_the_flagged_parcels_only(analysed):
     old = gisrev.what_if(2566, reduction_percent=[0], engine=analysed.engine)
     new = gisrev.what_if(2566, scenarios={"0": {"reduction_percent": 0}}, engine=analysed.engine)
-    assert old["expected_tax"].iloc[0] == pytest.approx(new["expected_tax"].iloc[1], abs=0.01)
-    assert old["gap"].iloc[0] == pytest.approx(new["gap"].iloc[1], abs=0.01)
+    assert old["scope"].iloc[0] == "flagged parcels" and new["scope"].iloc[1] == "all parcels"
+    # the same parcels' taxes; the scenario form adds the clean C-1 (12,000, gap 1,800)
+    assert old["expected_tax"].iloc[0] == pytest.approx(
+        new["expected_tax"].iloc[1] - 12_000, abs=0.01)
+    assert old["gap"].iloc[0] == pytest.approx(new["gap"].iloc[1] - 1_800, abs=0.01)
 
 
 def test_bad_scenarios_say_what_to_pass(analysed):
@@ -209,15 +251,26 @@ def test_bad_scenarios_say_what_to_pass(analysed):
         gisrev.what_if(YEAR, scenarios={"x": {"rate_factor": 10}}, engine=engine)
 
 
-def test_findings_older_than_the_register_ask_for_a_new_analysis(analysed):
+def test_what_if_reads_the_analysis_not_the_register_loaded_since(analysed):
+    # The tax input is the analysis' own: a register reloaded since changes nothing until
+    # the year is analysed again.
+    before = gisrev.what_if(YEAR, scenarios=SCENARIOS, engine=analysed.engine)
     with analysed.engine.begin() as conn:
         conn.execute(sa.text("DELETE FROM register WHERE parcel_code = 'R-1'"))
-    with pytest.raises(InputError, match=r"parcel 'R-1' has no register row any more .*"
-                                         r"run `gisrev analyze --year 2566` again"):
+    after = gisrev.what_if(YEAR, scenarios=SCENARIOS, engine=analysed.engine)
+    pd.testing.assert_frame_equal(before, after)
+
+
+def test_a_year_analysed_before_the_evidence_was_kept_asks_for_a_new_analysis(analysed):
+    with analysed.engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM parcel_evidence"))
+    with pytest.raises(InputError, match=r"tax year 2566 was analysed before gisrev kept every "
+                                         r"parcel's evidence .* run `gisrev analyze --year "
+                                         r"2566` again"):
         gisrev.what_if(YEAR, scenarios={}, engine=analysed.engine)
 
 
-def test_a_year_without_findings_gives_zero_in_every_scenario(clean_db):
+def test_a_year_without_findings_still_retaxes_its_parcels(clean_db):
     town = Town(clean_db, lgu_code=LGU, tax_year=YEAR)
     town.zone(rect(-1000, -1000, 5000, 5000), price_per_sqwah=PRICE)
     town.parcel("C-1", rect(0, 0, 40, 40))
@@ -225,6 +278,13 @@ def test_a_year_without_findings_gives_zero_in_every_scenario(clean_db):
     town.register("C-1", declared_use="vacant", declared_area_sqwah=400,
                   tax_assessed=vacant, tax_paid=vacant)
     run_analysis(clean_db, year=YEAR, settings=SETTINGS)
-    df = gisrev.what_if(YEAR, scenarios=SCENARIOS, engine=clean_db)
-    assert df["scenario"].tolist() == ["current", *SCENARIOS]
-    assert (df[["parcels", "expected_tax", "gap", "gap_change"]] == 0).all().all()
+    df = gisrev.what_if(YEAR, scenarios=SCENARIOS, engine=clean_db).set_index("scenario")
+    assert df.index.tolist() == ["current", *SCENARIOS]
+    assert (df["parcels"] == 1).all()
+    assert df["expected_tax"].to_dict() == {
+        "current": VACANT, "commercial x1.5": VACANT, "no reduction": 12_000.0,
+        "residential 0.1 %": VACANT}
+    # paid in full under the year's rules; without the decree 1,800 baht short
+    assert df["gap"].to_dict() == {
+        "current": 0.0, "commercial x1.5": 0.0, "no reduction": 1_800.0,
+        "residential 0.1 %": 0.0}

@@ -288,9 +288,10 @@ def run_analysis(
 
     Matches the register to the parcels, places buildings and parcels, derives the
     evidence, computes the expected tax with the settings' tax regime and writes one
-    finding per flagged parcel and per orphan register row. Everything happens in one
-    transaction, so a failed run leaves the previous findings in place; runs of the same
-    year and municipality wait for each other.
+    finding per flagged parcel and per orphan register row, and every parcel's tax input
+    and expected tax to ``parcel_evidence`` (what-if re-taxes from it). Everything happens
+    in one transaction, so a failed run leaves the previous findings and evidence in place;
+    runs of the same year and municipality wait for each other.
 
     Parameters
     ----------
@@ -374,7 +375,7 @@ def run_analysis(
         _run_step(conn, "60_tax_input.sql", params)
         _compute_taxes(conn, year, settings.regime)
         now = stage("tax", now)
-        for table in (t.findings, t.matches):
+        for table in (t.findings, t.matches, t.parcel_evidence):
             conn.execute(
                 table.delete().where(
                     table.c.lgu_code == settings.lgu_code, table.c.tax_year == year
@@ -391,6 +392,8 @@ def run_analysis(
         )
         _run_step(conn, "70_findings.sql", params)
         now = stage("findings", now)
+        _run_step(conn, "80_parcel_evidence.sql", params)
+        now = stage("parcel_evidence", now)
 
         totals = conn.execute(
             sa.text(

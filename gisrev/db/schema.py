@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection, Engine
 from gisrev.db.engine import transaction
 from gisrev.errors import DatabaseError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 @dataclasses.dataclass(frozen=True)
@@ -37,6 +37,7 @@ class Tables:
     analysis_runs: sa.Table
     matches: sa.Table
     findings: sa.Table
+    parcel_evidence: sa.Table
     survey_visits: sa.Table
 
 
@@ -221,6 +222,29 @@ def tables(srid: int = 32647) -> Tables:
         sa.Column("point", Geometry("POINT", srid=srid, spatial_index=False)),
         sa.Index("findings_year_idx", "lgu_code", "tax_year"),
     )
+    parcel_evidence = sa.Table(
+        "parcel_evidence", md,  # per analysed year, every parcel's tax input (what-if reads it)
+        lgu(),
+        sa.Column("tax_year", sa.Integer, nullable=False),
+        sa.Column("analysis_run_id", sa.Integer,
+                  sa.ForeignKey("analysis_runs.id", ondelete="CASCADE"), nullable=False),
+        sa.Column("parcel_id", sa.BigInteger, nullable=False),
+        sa.Column("parcel_code", sa.Text, nullable=False),
+        sa.Column("zone_id", sa.BigInteger),
+        sa.Column("mapped_area_sqwah", sa.Float),
+        sa.Column("land_value", sa.Float, nullable=False),  # 0 where no price is known
+        sa.Column("building_value", sa.Float, nullable=False),
+        sa.Column("use", sa.Text, nullable=False),  # the regime's use taxed, or 'mixed'
+        sa.Column("parts", JSONB),  # mixed use: regime use -> share; null otherwise
+        sa.Column("owner_type", sa.Text, nullable=False),
+        sa.Column("vacant_years", sa.Integer, nullable=False),
+        sa.Column("registered", sa.Boolean, nullable=False),
+        sa.Column("tax_assessed", sa.Float),  # null for unregistered parcels
+        sa.Column("tax_paid", sa.Float),
+        sa.Column("expected_tax", sa.Float, nullable=False),
+        sa.PrimaryKeyConstraint("lgu_code", "tax_year", "parcel_id",
+                                name="parcel_evidence_pkey"),
+    )
     survey_visits = sa.Table(
         "survey_visits", md,  # what surveyors found; history is kept, never overwritten
         sa.Column("id", sa.BigInteger, primary_key=True),
@@ -248,6 +272,7 @@ def tables(srid: int = 32647) -> Tables:
         metadata=md, srid=srid, schema_version=schema_version, load_runs=load_runs,
         rejects=rejects, parcels=parcels, buildings=buildings, zones=zones, register=register,
         analysis_runs=analysis_runs, matches=matches, findings=findings,
+        parcel_evidence=parcel_evidence,
         survey_visits=survey_visits,
     )
 
@@ -274,6 +299,7 @@ def _view_sql() -> list[str]:
 _UPGRADES: dict[int, tuple[str, ...]] = {
     # 2: findings know the zone row (zone codes may repeat across polygons).
     2: ("ALTER TABLE findings ADD COLUMN IF NOT EXISTS zone_id bigint",),
+    # 3: parcel_evidence, a new table: create_all makes it, nothing to alter.
 }
 
 
