@@ -33,6 +33,7 @@ from __future__ import annotations
 import argparse
 import os
 import subprocess
+import shutil
 import tempfile
 import time
 import uuid
@@ -349,6 +350,7 @@ def bench_one(n: int, server_url: str, keep: Path | None) -> None:
         engine.dispose()
         if keep is None:
             drop_database(server_url, name)
+            shutil.rmtree(folder, ignore_errors=True)  # a 1M town is over a gigabyte
 
 
 def main() -> None:
