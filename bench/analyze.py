@@ -32,8 +32,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import shutil
+import subprocess
 import tempfile
 import time
 import uuid
