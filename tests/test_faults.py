@@ -8,12 +8,14 @@ and check that the database is exactly as before and that running again works.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import geopandas as gpd
@@ -50,21 +52,36 @@ def gisrev(database_url: str, *args: str, app: str | None = None) -> subprocess.
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def wait_for_copy(database_url: str, app: str, proc: subprocess.Popen[str]) -> int:
-    """Return the backend pid of ``app`` once it is inside a COPY."""
+@contextlib.contextmanager
+def zones_locked(database_url: str) -> Iterator[None]:
+    """Hold the zones table so a parcel load stops, its rows copied, before it commits.
+
+    After its COPY a parcel load reads the other layers (the "far from the other
+    layers" check); with zones locked it waits there, inside its one transaction, so
+    the fault below lands mid-load every time instead of racing a fast load.
+    """
+    with psycopg.connect(database_url) as conn:
+        conn.execute("LOCK TABLE zones IN ACCESS EXCLUSIVE MODE")
+        yield
+        conn.rollback()
+
+
+def wait_for_lock(database_url: str, app: str, proc: subprocess.Popen[str]) -> int:
+    """Return the backend pid of ``app`` once it waits for a lock, its COPY done."""
     deadline = time.monotonic() + 60
     with psycopg.connect(database_url, autocommit=True) as conn:
         while time.monotonic() < deadline:
             row = conn.execute(
-                "SELECT pid FROM pg_stat_activity WHERE application_name = %s "
-                "AND state = 'active' AND query LIKE 'COPY%%'", (app,)).fetchone()
+                "SELECT a.pid FROM pg_stat_activity AS a WHERE a.application_name = %s "
+                "AND a.wait_event_type = 'Lock' AND EXISTS (SELECT 1 FROM pg_stat_progress_copy "
+                "AS c WHERE c.pid = a.pid) IS NOT TRUE", (app,)).fetchone()
             if row:
                 return int(row[0])
             if proc.poll() is not None:
                 break
             time.sleep(0.02)
     out, err = proc.communicate()
-    pytest.fail(f"the load never reached COPY: {proc.returncode} {out} {err}")
+    pytest.fail(f"the load never reached the zones check: {proc.returncode} {out} {err}")
 
 
 @pytest.fixture(scope="module")
@@ -143,11 +160,12 @@ def test_connection_killed_mid_load_writes_nothing_and_the_rerun_succeeds(
 ) -> None:
     before = snapshot(loaded)
     app = f"gisrev-kill-{uuid.uuid4().hex[:6]}"
-    proc = gisrev(database_url, "load", "parcels", str(big_parcels), app=app)
-    pid = wait_for_copy(database_url, app, proc)
-    with psycopg.connect(database_url, autocommit=True) as conn:
-        assert conn.execute("SELECT pg_terminate_backend(%s)", (pid,)).fetchone() == (True,)
-    out, err = proc.communicate(timeout=60)
+    with zones_locked(database_url):
+        proc = gisrev(database_url, "load", "parcels", str(big_parcels), app=app)
+        pid = wait_for_lock(database_url, app, proc)
+        with psycopg.connect(database_url, autocommit=True) as conn:
+            assert conn.execute("SELECT pg_terminate_backend(%s)", (pid,)).fetchone() == (True,)
+        out, err = proc.communicate(timeout=60)
 
     assert proc.returncode == 2, (out, err)
     assert "Traceback" not in err
@@ -172,10 +190,11 @@ def test_ctrl_c_mid_load_exits_130_and_writes_nothing(
 ) -> None:
     before = snapshot(loaded)
     app = f"gisrev-int-{uuid.uuid4().hex[:6]}"
-    proc = gisrev(database_url, "load", "parcels", str(big_parcels), app=app)
-    wait_for_copy(database_url, app, proc)
-    proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=60)
+    with zones_locked(database_url):
+        proc = gisrev(database_url, "load", "parcels", str(big_parcels), app=app)
+        wait_for_lock(database_url, app, proc)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
 
     assert proc.returncode == 130, (out, err)
     assert "Traceback" not in err
