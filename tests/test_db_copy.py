@@ -124,3 +124,53 @@ def test_small_batches_keep_the_first_of_repeated_codes_across_batches(
     (run,) = _rows(clean_db, "SELECT source_hash FROM load_runs WHERE id = :id", id=report.run_id)
     sidecars = sorted(f for f in tmp_path.iterdir() if f.stem == "p")
     assert run.source_hash == hashlib.sha256(b"".join(f.read_bytes() for f in sidecars)).hexdigest()
+
+
+def _constraints(engine: Engine, table: str) -> set[tuple[str, str]]:
+    sql = (
+        "SELECT conname, pg_get_constraintdef(oid) AS definition FROM pg_constraint "
+        "WHERE conrelid = CAST(:table AS regclass)"
+    )
+    return {(r.conname, r.definition) for r in _rows(engine, sql, table=table)}
+
+
+def test_bulk_load_puts_back_every_constraint_it_set_aside(
+    clean_db: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The bulk path drops the primary key, unique and foreign keys while copying.
+    monkeypatch.setattr(vector, "_DEFER_INDEXES_FROM", 1)
+    before = _constraints(clean_db, "parcels")
+    assert {"parcels_pkey", "parcels_code_uq", "parcels_run_id_fkey"} <= {n for n, _ in before}
+    x, y = chiang_mai_xy(32647)
+    shp = write_vector(
+        tmp_path / "p.shp",
+        [{"PCODE": c} for c in ("A", "B", "")],
+        [utm_square(x + 30 * i, y) for i in range(3)],
+        crs=32647,
+    )
+
+    load_vector(clean_db, shp, kind="parcels", settings=SETTINGS)
+    assert _constraints(clean_db, "parcels") == before
+    with pytest.raises(vector.InputError, match="--strict"):  # fails after the COPY
+        load_vector(clean_db, shp, kind="parcels", settings=SETTINGS, strict=True)
+    assert _constraints(clean_db, "parcels") == before
+    # The foreign key is enforced again: a row pointing at no load run is refused.
+    with pytest.raises(sa.exc.IntegrityError, match="parcels_run_id_fkey"), clean_db.begin() as c:
+        c.execute(sa.text("UPDATE parcels SET run_id = -1"))
+
+
+def test_bulk_load_keeps_a_primary_key_another_table_refers_to(
+    clean_db: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(vector, "_DEFER_INDEXES_FROM", 1)
+    with clean_db.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE parcel_notes (parcel_id bigint REFERENCES parcels)"))
+    before = _constraints(clean_db, "parcels")
+    x, y = chiang_mai_xy(32647)
+    shp = write_vector(tmp_path / "p.shp", [{"PCODE": "A"}], [utm_square(x, y)], crs=32647)
+
+    report = load_vector(clean_db, shp, kind="parcels", settings=SETTINGS)
+
+    assert report.n_loaded == 1
+    assert _constraints(clean_db, "parcels") == before
+    assert _constraints(clean_db, "parcel_notes") != set()  # its foreign key was not dropped
