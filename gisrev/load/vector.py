@@ -35,6 +35,7 @@ from gisrev.config import Settings
 from gisrev.db.copy import ColumnValues, copy_columns, deferred_indexes
 from gisrev.db.schema import Tables, open_tables
 from gisrev.errors import InputError, MappingError
+from gisrev.load._reproject import TOLERANCE_DEG, TOLERANCE_M, GridTransformer
 from gisrev.load.mapping import ColumnMapping, read_mapping, resolve_columns, value_map
 from gisrev.load.normalise import CODE_SEPARATORS, parse_number, to_ce_year
 from gisrev.load.report import LoadReport, Reject, content_hash, finish_run, start_run
@@ -236,6 +237,12 @@ class _Batcher:
         self.encoding = encoding
         self.columns = columns
         self.transformer = transformer
+        self.reproject: GridTransformer | None = None
+        if transformer is not None:
+            target = transformer.target_crs
+            geographic = target is not None and target.is_geographic
+            tolerance = TOLERANCE_DEG if geographic else TOLERANCE_M
+            self.reproject = GridTransformer(transformer, tolerance=tolerance)
         self.srid = srid
         self.lgu_code = lgu_code
         self.run_id = run_id
@@ -366,11 +373,10 @@ class _Batcher:
             self.source_bounds = np.array(
                 [min(sb[0], b[0]), min(sb[1], b[1]), max(sb[2], b[2]), max(sb[3], b[3])]
             )
-        if self.transformer is not None and usable.any():
-            # One PROJ call on the batch's coordinate arrays (x and y, no interleaving copy).
-            geoms[usable] = shapely.transform(
-                geoms[usable], self.transformer.transform, interleaved=False
-            )
+        if self.transformer is not None and self.reproject is not None and usable.any():
+            # The batch's coordinate arrays at once (x and y, no interleaving copy), PROJ
+            # interpolated on a grid checked against PROJ to a millimetre (_reproject.py).
+            geoms[usable] = shapely.transform(geoms[usable], self.reproject, interleaved=False)
             if self.operation is None:
                 # The operation PROJ actually used (known only once it has transformed).
                 self.operation = _operation(self.transformer)
