@@ -35,6 +35,7 @@ from gisrev.config import Settings
 from gisrev.db.copy import ColumnValues, copy_columns, deferred_indexes
 from gisrev.db.schema import Tables, open_tables
 from gisrev.errors import InputError, MappingError
+from gisrev.load._dbf import DbfColumns
 from gisrev.load._reproject import TOLERANCE_DEG, TOLERANCE_M, GridTransformer
 from gisrev.load.mapping import ColumnMapping, read_mapping, resolve_columns, value_map
 from gisrev.load.normalise import CODE_SEPARATORS, parse_number, to_ce_year
@@ -772,6 +773,8 @@ def load_vector(
             )
             raise MappingError(msg)
     features = info["features"] if info["features"] >= 0 else None
+    # A shapefile's attributes are read straight from its DBF, unless GDAL must (_dbf.py).
+    dbf = DbfColumns.open(source, encoding=encoding, info=info) if headers else None
     options = {
         "layer": layer,
         "crs": None if crs is None else str(crs),
@@ -826,6 +829,7 @@ def load_vector(
                     source,
                     layer=chosen_layer,
                     encoding=encoding,
+                    columns=None if dbf is None else [],
                     return_fids=True,
                     use_pyarrow=True,
                     batch_size=batch_size,
@@ -836,6 +840,8 @@ def load_vector(
                     conn.execute(table.delete().where(table.c.lgu_code == settings.lgu_code))
                 geom_column = meta["geometry_name"] or "wkb_geometry"
                 fid_column = meta["fid_column"] or "OGC_FID"
+                if dbf is not None:  # GDAL reads the shapes, the DBF is read column-wise
+                    reader = (dbf.attach(b, fid_column=fid_column) for b in reader)
 
                 # closing(): the read-ahead thread stops before open_arrow closes the reader.
                 with (

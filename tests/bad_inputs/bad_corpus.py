@@ -217,6 +217,31 @@ def zip_without_shapefile(folder: Path) -> list[str]:
     return ["load", "parcels", str(path)]
 
 
+def _patched_dbf(folder: Path, records: Sequence[dict[str, Any]], old: bytes, new: bytes) -> Path:
+    """A cp874 shapefile whose DBF has ``old`` overwritten by ``new`` (same length)."""
+    shp = write_layer(folder / "parcels.shp", records, [square(i) for i in range(len(records))],
+                      encoding="cp874")
+    dbf = shp.with_suffix(".dbf")
+    data = dbf.read_bytes()
+    assert len(old) == len(new) and data.count(old) == 1
+    dbf.write_bytes(data.replace(old, new))
+    return shp
+
+
+def dbf_garbage_number(folder: Path) -> list[str]:
+    """A number field holding "12.5.0" (a hand-edited DBF)."""
+    shp = _patched_dbf(folder, [{"PCODE": "G-0", "AREA": 1.5}, {"PCODE": "G-1", "AREA": 12.75}],
+                       b"12.750", b"12.5.0")
+    return ["load", "parcels", str(shp)]
+
+
+def dbf_not_cp874(folder: Path) -> list[str]:
+    """A .cpg saying CP874 over text holding a byte CP874 has no character for."""
+    shp = _patched_dbf(folder, [{"PCODE": "T-0", "LANDUSE": "ที่อยู่"}, {"PCODE": "T-1",
+                                 "LANDUSE": "abc"}], b"abc", b"a\xfcc")
+    return ["load", "parcels", str(shp)]
+
+
 # ---------------------------------------------------------------- geometry
 
 def zero_area(folder: Path) -> list[str]:
@@ -486,6 +511,12 @@ CASES: tuple[Case, ...] = (
          unchanged=True),
     Case("shapefile-truncated", truncated_shp, 0, r"Loaded 2 parcels .*rejected 3",
          rejects=tuple(_r(f"feature {i}", "geometry", None, "^null geometry") for i in (2, 3, 4))),
+    Case("dbf-garbage-number", dbf_garbage_number, 2,
+         r"^gisrev: error: \S*parcels\.shp, feature 1, field 'AREA': expected a number, "
+         r"found '12\.5\.0\S*'", unchanged=True),
+    Case("dbf-not-cp874", dbf_not_cp874, 2,
+         r"^gisrev: error: \S*parcels\.shp, feature 1, field 'LANDUSE': the text is not CP874; "
+         r"declare the encoding with --encoding", unchanged=True),
     Case("zip-without-shapefile", zip_without_shapefile, 2,
          r"^gisrev: error: \S*parcels\.zip: not a vector source GDAL can read", unchanged=True),
     # geometry
