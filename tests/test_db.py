@@ -65,6 +65,7 @@ def test_init_upgrades_a_version_1_database_in_place(engine):
     with engine.begin() as conn:
         conn.execute(sa.text("ALTER TABLE findings DROP COLUMN zone_id CASCADE"))
         conn.execute(sa.text("UPDATE schema_version SET version = 1"))
+        conn.execute(sa.text("CREATE INDEX parcels_deed_idx ON parcels (lgu_code, deed_no)"))
     init_db(engine, srid=32647)
     with engine.connect() as conn:
         version = conn.execute(sa.text("SELECT version FROM schema_version")).scalar_one()
@@ -74,6 +75,10 @@ def test_init_upgrades_a_version_1_database_in_place(engine):
         views = set(conn.execute(sa.text(
             "SELECT table_name FROM information_schema.views WHERE table_schema = 'public'"
         )).scalars())
-    assert version == SCHEMA_VERSION == 3
+        indexes = set(conn.execute(sa.text(
+            "SELECT indexname FROM pg_indexes WHERE tablename = 'parcels'"
+        )).scalars())
+    assert version == SCHEMA_VERSION == 4
     assert "zone_id" in columns
+    assert "parcels_deed_idx" not in indexes and "parcels_code_uq" in indexes  # v4
     assert {"findings_map", "zone_summary"} <= views  # recreated after the upgrade

@@ -118,7 +118,6 @@ def test_small_batches_keep_the_first_of_repeated_codes_across_batches(
     assert {
         "parcels_code_uq",
         "parcels_norm_idx",
-        "parcels_deed_idx",
         "parcels_geom_gist",
     } <= indexes
     (run,) = _rows(clean_db, "SELECT source_hash FROM load_runs WHERE id = :id", id=report.run_id)

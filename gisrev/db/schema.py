@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection, Engine
 from gisrev.db.engine import transaction
 from gisrev.errors import DatabaseError
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 @dataclasses.dataclass(frozen=True)
@@ -108,7 +108,6 @@ def tables(srid: int = 32647) -> Tables:
         _geom("MULTIPOLYGON", srid),
         sa.UniqueConstraint("lgu_code", "parcel_code", name="parcels_code_uq"),
         sa.Index("parcels_norm_idx", "lgu_code", "parcel_code_norm"),
-        sa.Index("parcels_deed_idx", "lgu_code", "deed_no"),
         sa.Index("parcels_geom_gist", "geom", postgresql_using="gist"),
     )
     buildings = sa.Table(
@@ -300,6 +299,9 @@ _UPGRADES: dict[int, tuple[str, ...]] = {
     # 2: findings know the zone row (zone codes may repeat across polygons).
     2: ("ALTER TABLE findings ADD COLUMN IF NOT EXISTS zone_id bigint",),
     # 3: parcel_evidence, a new table: create_all makes it, nothing to alter.
+    # 4: nothing looks parcels up by deed number (the analysis matches deeds in a hash
+    # join over its own copy of the layer), so that index only cost every load its build.
+    4: ("DROP INDEX IF EXISTS parcels_deed_idx",),
 }
 
 
