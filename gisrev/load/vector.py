@@ -559,7 +559,11 @@ def _plausibility(crs: CRS, bounds: np.ndarray, source: str) -> list[str]:
     if area is None:
         return []
     try:
-        to_lonlat = Transformer.from_crs(crs, CRS.from_epsg(4326), always_xy=True)
+        # The CRS's own longitude/latitude: no datum change to search for (~20 ms), and
+        # a datum shifts coordinates by far less than the margin below.
+        to_lonlat = Transformer.from_crs(
+            crs, crs.geodetic_crs or CRS.from_epsg(4326), always_xy=True
+        )
         lon, lat = to_lonlat.transform([xmin, xmax, xmin, xmax], [ymin, ymin, ymax, ymax])
     except Exception:  # outside the projection's domain: certainly implausible
         lon, lat = [math.inf], [math.inf]
