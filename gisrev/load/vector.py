@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import concurrent.futures
 import contextlib
+import dataclasses
 import datetime as dt
 import math
 import os
@@ -18,7 +19,7 @@ import time
 import zipfile
 from collections.abc import Callable, Generator, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -72,6 +73,7 @@ _THAI = range(0x0E00, 0x0E80)
 _CP874_NAMES = {"874", "CP874", "WINDOWS-874", "TIS-620", "TIS620", "ISO-8859-11"}
 
 ProgressFactory = Callable[[int | None], Any]
+T = TypeVar("T")
 
 
 def detect_encoding(path: str | os.PathLike[str]) -> str | None:
@@ -217,6 +219,23 @@ def _multipolygon_ewkb(geoms: np.ndarray, srid: int) -> pa.Array:
     return pc.binary_join_element_wise(head, wkb, b"")
 
 
+@dataclasses.dataclass
+class _Shapes:
+    """One batch's geometry, decoded: what to reject, what was repaired, EWKB to send."""
+
+    missing: np.ndarray
+    unreadable: np.ndarray
+    empty: np.ndarray
+    bad_type: np.ndarray
+    type_names: np.ndarray | None
+    source_bounds: np.ndarray | None = None
+    operation: str | None = None
+    repaired: list[int] = dataclasses.field(default_factory=list)
+    unrepairable: list[int] = dataclasses.field(default_factory=list)
+    bounds: np.ndarray = dataclasses.field(default_factory=lambda: np.empty((0, 4)))
+    ewkb: pa.Array = dataclasses.field(default_factory=lambda: pa.array([], pa.binary()))
+
+
 class _Batcher:
     """Turns Arrow batches into columns for COPY, collecting rejects, repairs and warnings."""
 
@@ -259,13 +278,17 @@ class _Batcher:
         self.bounds = np.array([np.inf, np.inf, -np.inf, -np.inf])
 
     def columns_of(
-        self, batch: Any, *, fid_column: str, geom_column: str
+        self, batch: Any, shapes: _Shapes | None = None, *, fid_column: str, geom_column: str
     ) -> tuple[list[str], list[ColumnValues]]:
-        """Return (column names, Arrow columns) of the features of one batch that load."""
+        """Return (column names, Arrow columns) of the features of one batch that load.
+
+        ``shapes`` is the batch's :meth:`decode`, if done already.
+        """
         n = batch.num_rows
         self.n_read += n
         fids = np.asarray(batch.column(fid_column).to_numpy(zero_copy_only=False), dtype=np.int64)
-        wkb = batch.column(geom_column).to_numpy(zero_copy_only=False)
+        if shapes is None:
+            shapes = self.decode(batch, geom_column=geom_column)
         attrs = batch.drop_columns([fid_column, geom_column])
         self._check_text(attrs, fids)
         rejected = np.zeros(n, dtype=bool)
@@ -282,7 +305,7 @@ class _Batcher:
                 reasons[i] = (field, None if shown is None else str(shown), why)
                 rejected[i] = True
 
-        geoms = self._geometry(wkb, reject)
+        self._geometry(shapes, reject)
         fields = self._fields(attrs, fids, reject)
 
         for i in sorted(reasons):
@@ -294,22 +317,21 @@ class _Batcher:
         self.n_loaded += len(keep)
         if not len(keep):
             return [], []
-        kept = geoms[keep]
-        b = shapely.total_bounds(kept)
+        take = None if len(keep) == n else pa.array(keep)
+        b = shapes.bounds[keep]
         self.bounds = np.array(
             [
-                min(self.bounds[0], b[0]),
-                min(self.bounds[1], b[1]),
-                max(self.bounds[2], b[2]),
-                max(self.bounds[3], b[3]),
+                min(self.bounds[0], b[:, 0].min()),
+                min(self.bounds[1], b[:, 1].min()),
+                max(self.bounds[2], b[:, 2].max()),
+                max(self.bounds[3], b[:, 3].max()),
             ]
         )
-        take = None if len(keep) == n else pa.array(keep)
         names: list[str] = ["lgu_code", "run_id", "geom"]
         values: list[ColumnValues] = [
             self.lgu_code,
             self.run_id,
-            _multipolygon_ewkb(kept, self.srid),
+            shapes.ewkb if take is None else shapes.ewkb.take(take),
         ]
         for field, column in fields.items():
             names.append(field)
@@ -341,46 +363,46 @@ class _Batcher:
                 )
                 raise InputError(msg) from exc
 
-    def _geometry(self, wkb: np.ndarray, reject: Callable[..., None]) -> np.ndarray:
+    def decode(self, batch: pa.RecordBatch, *, geom_column: str) -> _Shapes:
+        """Read, check, reproject and repair one batch's geometry, and encode it for COPY.
+
+        Changes nothing on ``self`` (but the reprojector's counts), so it runs in the
+        read-ahead thread while this one finishes the batch before (shapely, pyproj and
+        Arrow release the GIL); :meth:`columns_of` applies the result in order.
+        """
+        wkb = batch.column(geom_column).to_numpy(zero_copy_only=False)
         geoms = shapely.from_wkb(wkb, on_invalid="ignore")
         missing = pd.isna(wkb)
-        reject(missing, "geometry", None, "null geometry; expected a polygon")
-        reject(
-            ~missing & shapely.is_missing(geoms), "geometry", None, "unreadable geometry (bad WKB)"
-        )
-        reject(
-            shapely.is_empty(geoms) & ~shapely.is_missing(geoms),
-            "geometry",
-            None,
-            "empty geometry; expected a polygon",
-        )
         types = shapely.get_type_id(geoms)
+        empty = shapely.is_empty(geoms) & (types >= 0)
         polygonal = (types == shapely.GeometryType.POLYGON) | (
             types == shapely.GeometryType.MULTIPOLYGON
         )
-        bad_type = ~polygonal & (types >= 0) & ~shapely.is_empty(geoms)
-        if bad_type.any():
-            type_names = np.array(
-                [g.geom_type if g is not None else "" for g in geoms], dtype=object
-            )
-            reject(bad_type, "geometry", type_names, "expected a Polygon or MultiPolygon")
-        usable = polygonal & ~shapely.is_empty(geoms)
+        bad_type = ~polygonal & (types >= 0) & ~empty
+        shapes = _Shapes(
+            missing=missing,
+            unreadable=~missing & (types < 0),
+            empty=empty,
+            bad_type=bad_type,
+            type_names=(
+                np.array([g.geom_type if g is not None else "" for g in geoms], dtype=object)
+                if bad_type.any()
+                else None
+            ),
+        )
+        usable = polygonal & ~empty
         geoms = np.where(usable, geoms, None)
         if shapely.has_z(geoms).any():
             geoms = shapely.force_2d(geoms)
-        b = shapely.total_bounds(geoms[usable]) if usable.any() else None
-        if b is not None:
-            sb = self.source_bounds
-            self.source_bounds = np.array(
-                [min(sb[0], b[0]), min(sb[1], b[1]), max(sb[2], b[2]), max(sb[3], b[3])]
-            )
-        if self.transformer is not None and self.reproject is not None and usable.any():
+        if usable.any():
+            shapes.source_bounds = shapely.total_bounds(geoms[usable])
+        if self.reproject is not None and usable.any():
             # The batch's coordinate arrays at once (x and y, no interleaving copy), PROJ
             # interpolated on a grid checked against PROJ to a millimetre (_reproject.py).
             geoms[usable] = shapely.transform(geoms[usable], self.reproject, interleaved=False)
-            if self.operation is None:
+            if self.operation is None and self.transformer is not None:
                 # The operation PROJ actually used (known only once it has transformed).
-                self.operation = _operation(self.transformer)
+                shapes.operation = _operation(self.transformer)
         invalid = np.flatnonzero(usable & ~shapely.is_valid(geoms))
         if len(invalid):
             # Repair only the invalid subset; keep the polygonal parts of what make_valid returns.
@@ -394,13 +416,30 @@ class _Batcher:
                 polygons = parts[(owner == j) & polygonal_part]
                 if len(polygons):
                     geoms[i] = shapely.union_all(polygons) if len(polygons) > 1 else polygons[0]
-                    self.n_repaired += 1
+                    shapes.repaired.append(int(i))
                 else:
                     geoms[i] = None
-                    reject(
-                        int(i), "geometry", None, "invalid polygon with no area left after repair"
-                    )
-        return geoms
+                    shapes.unrepairable.append(int(i))
+        shapes.bounds = shapely.bounds(geoms)
+        shapes.ewkb = _multipolygon_ewkb(geoms, self.srid)
+        return shapes
+
+    def _geometry(self, shapes: _Shapes, reject: Callable[..., None]) -> None:
+        """Reject what :meth:`decode` found unusable, in order, and count what it repaired."""
+        reject(shapes.missing, "geometry", None, "null geometry; expected a polygon")
+        reject(shapes.unreadable, "geometry", None, "unreadable geometry (bad WKB)")
+        reject(shapes.empty, "geometry", None, "empty geometry; expected a polygon")
+        reject(shapes.bad_type, "geometry", shapes.type_names, "expected a Polygon or MultiPolygon")
+        for i in shapes.unrepairable:
+            reject(i, "geometry", None, "invalid polygon with no area left after repair")
+        self.n_repaired += len(shapes.repaired)
+        if shapes.source_bounds is not None:
+            sb, b = self.source_bounds, shapes.source_bounds
+            self.source_bounds = np.array(
+                [min(sb[0], b[0]), min(sb[1], b[1]), max(sb[2], b[2]), max(sb[3], b[3])]
+            )
+        if self.operation is None:
+            self.operation = shapes.operation
 
     def _fields(
         self, attrs: pa.RecordBatch, fids: np.ndarray, reject: Callable[..., None]
@@ -668,18 +707,19 @@ def _open_layer(path: str, layer: str | None) -> str | int | None:
     return None
 
 
-def _read_ahead(reader: Iterable[pa.RecordBatch]) -> Generator[pa.RecordBatch, None, None]:
-    """Yield the reader's batches, reading the next one in a thread meanwhile.
+def _read_ahead(items: Iterable[T]) -> Generator[T, None, None]:
+    """Yield the items, computing the next one in a thread meanwhile.
 
-    GDAL fills the next Arrow batch without the GIL while this thread prepares the
-    current one (shapely and pyproj release it too) and the server ingests the last.
+    GDAL fills the next Arrow batch without the GIL, and shapely, pyproj and Arrow
+    decode it mostly without, while this thread finishes the current one and the
+    server ingests the last.
     """
-    batches = iter(reader)
+    iterator = iter(items)
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        ahead = pool.submit(next, batches, None)
-        while (batch := ahead.result()) is not None:
-            ahead = pool.submit(next, batches, None)
-            yield batch
+        ahead = pool.submit(next, iterator, None)
+        while (item := ahead.result()) is not None:
+            ahead = pool.submit(next, iterator, None)
+            yield item
 
 
 def _truncate(conn: sa.Connection, table: sa.Table) -> bool:
@@ -846,16 +886,19 @@ def load_vector(
                 fid_column = meta["fid_column"] or "OGC_FID"
                 if dbf is not None:  # GDAL reads the shapes, the DBF is read column-wise
                     reader = (dbf.attach(b, fid_column=fid_column) for b in reader)
+                # The read-ahead thread reads and decodes batch k+1 while this one does the
+                # rest of batch k and the server copies batch k-1.
+                decoded = ((b, batcher.decode(b, geom_column=geom_column)) for b in reader)
 
                 # closing(): the read-ahead thread stops before open_arrow closes the reader.
                 with (
-                    contextlib.closing(_read_ahead(reader)) as batches,
+                    contextlib.closing(_read_ahead(decoded)) as batches,
                     contextlib.ExitStack() as copying,
                 ):
                     write: Callable[[list[ColumnValues]], int] | None = None
-                    for batch in batches:
+                    for batch, shapes in batches:
                         names, values = batcher.columns_of(
-                            batch, fid_column=fid_column, geom_column=geom_column
+                            batch, shapes, fid_column=fid_column, geom_column=geom_column
                         )
                         if names:
                             if write is None:  # one COPY for the whole load, opened lazily
