@@ -38,6 +38,7 @@ from gisrev.db.schema import Tables, open_tables
 from gisrev.errors import InputError, MappingError
 from gisrev.load._dbf import DbfColumns
 from gisrev.load._reproject import TOLERANCE_DEG, TOLERANCE_M, GridTransformer
+from gisrev.load._wkb import reproject_polygons
 from gisrev.load.mapping import ColumnMapping, read_mapping, resolve_columns, value_map
 from gisrev.load.normalise import CODE_SEPARATORS, parse_number, to_ce_year
 from gisrev.load.report import LoadReport, Reject, content_hash, finish_run, start_run
@@ -203,12 +204,14 @@ _EWKB_HEADERS = {
 }
 
 
-def _multipolygon_ewkb(geoms: np.ndarray, srid: int) -> pa.Array:
+def _multipolygon_ewkb(geoms: np.ndarray, srid: int, *, wkb: pa.Array | None = None) -> pa.Array:
     """Return EWKB MultiPolygons carrying ``srid`` as an Arrow binary array.
 
     Polygons are wrapped by rewriting their WKB header, not rebuilt as geometries.
+    ``wkb``, when given, is the geometries' little-endian 2-D WKB already.
     """
-    wkb = pa.array(shapely.to_wkb(geoms, byte_order=1, output_dimension=2), pa.binary())
+    if wkb is None:
+        wkb = pa.array(shapely.to_wkb(geoms, byte_order=1, output_dimension=2), pa.binary())
     polygon = pa.scalar(_EWKB_HEADERS["polygon"].pack(1, 0x20000006, srid, 1), pa.binary())
     multi = pa.scalar(_EWKB_HEADERS["multi"].pack(1, 0x20000006, srid), pa.binary())
     is_polygon = shapely.get_type_id(geoms) == shapely.GeometryType.POLYGON
@@ -370,7 +373,18 @@ class _Batcher:
         read-ahead thread while this one finishes the batch before (shapely, pyproj and
         Arrow release the GIL); :meth:`columns_of` applies the result in order.
         """
-        wkb = batch.column(geom_column).to_numpy(zero_copy_only=False)
+        column = batch.column(geom_column)
+        moved = None
+        extent: list[float] = []
+        if (reproject := self.reproject) is not None:
+            # Polygon WKB reprojected in its bytes (_wkb.py), the source's extent noted.
+
+            def transform(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                extent.extend([x.min(), y.min(), x.max(), y.max()])
+                return reproject(x, y)
+
+            moved = reproject_polygons(column, transform)
+        wkb = (column if moved is None else moved).to_numpy(zero_copy_only=False)
         geoms = shapely.from_wkb(wkb, on_invalid="ignore")
         missing = pd.isna(wkb)
         types = shapely.get_type_id(geoms)
@@ -394,9 +408,14 @@ class _Batcher:
         geoms = np.where(usable, geoms, None)
         if shapely.has_z(geoms).any():
             geoms = shapely.force_2d(geoms)
-        if usable.any():
+        if moved is not None and extent:
+            shapes.source_bounds = np.array(extent)
+        elif moved is None and usable.any():
             shapes.source_bounds = shapely.total_bounds(geoms[usable])
-        if self.reproject is not None and usable.any():
+        if moved is not None:
+            if self.operation is None and self.transformer is not None:
+                shapes.operation = _operation(self.transformer)
+        elif self.reproject is not None and usable.any():
             # The batch's coordinate arrays at once (x and y, no interleaving copy), PROJ
             # interpolated on a grid checked against PROJ to a millimetre (_reproject.py).
             geoms[usable] = shapely.transform(geoms[usable], self.reproject, interleaved=False)
@@ -421,7 +440,8 @@ class _Batcher:
                     geoms[i] = None
                     shapes.unrepairable.append(int(i))
         shapes.bounds = shapely.bounds(geoms)
-        shapes.ewkb = _multipolygon_ewkb(geoms, self.srid)
+        as_read = moved is not None and not (shapes.repaired or shapes.unrepairable)
+        shapes.ewkb = _multipolygon_ewkb(geoms, self.srid, wkb=moved if as_read else None)
         return shapes
 
     def _geometry(self, shapes: _Shapes, reject: Callable[..., None]) -> None:
@@ -884,8 +904,6 @@ def load_vector(
                     conn.execute(table.delete().where(table.c.lgu_code == settings.lgu_code))
                 geom_column = meta["geometry_name"] or "wkb_geometry"
                 fid_column = meta["fid_column"] or "OGC_FID"
-                if dbf is not None:  # GDAL reads the shapes, the DBF is read column-wise
-                    reader = (dbf.attach(b, fid_column=fid_column) for b in reader)
                 # The read-ahead thread reads and decodes batch k+1 while this one does the
                 # rest of batch k and the server copies batch k-1.
                 decoded = ((b, batcher.decode(b, geom_column=geom_column)) for b in reader)
@@ -897,6 +915,8 @@ def load_vector(
                 ):
                     write: Callable[[list[ColumnValues]], int] | None = None
                     for batch, shapes in batches:
+                        if dbf is not None:  # GDAL read the shapes; the DBF, column-wise here
+                            batch = dbf.attach(batch, fid_column=fid_column)
                         names, values = batcher.columns_of(
                             batch, shapes, fid_column=fid_column, geom_column=geom_column
                         )
