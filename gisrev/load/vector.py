@@ -185,7 +185,7 @@ def _text(column: pa.Array | pa.ChunkedArray, *, digits: bool) -> pa.Array | pa.
         column = pc.cast(column, pa.string())
     column = pc.utf8_trim_whitespace(column)
     column = pc.if_else(pc.equal(pc.utf8_length(column), 0), None, column)
-    if digits:
+    if digits and pc.any(pc.match_substring_regex(column, "[๐-๙]")).as_py():
         for thai, arabic in zip("๐๑๒๓๔๕๖๗๘๙", "0123456789", strict=True):
             column = pc.replace_substring(column, pattern=thai, replacement=arabic)
     return column
