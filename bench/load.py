@@ -7,9 +7,11 @@ the same run, reads the 100k file with geopandas and writes it with
 ``GeoDataFrame.to_postgis``. Prints rows per second and the ratio.
 
 Two baselines, both the obvious way a user would load the same file (geopandas
-``read_file`` + ``to_crs`` + ``to_postgis``): into a new table (only the GiST index
-geopandas creates), and into the canonical ``parcels`` table with its constraint and
-indexes (like for like with what gisrev writes). The rivals are interleaved and each
+``read_file`` + ``to_crs`` + ``to_postgis``): into the canonical ``parcels`` table with
+its constraints and indexes (like for like with what gisrev writes: the target is
+judged on this one), and into a bare new table (only the GiST index geopandas creates;
+no unique code, no normalised code, no primary key or foreign key to build, so it
+shows what the canonical schema itself costs). The rivals are interleaved and each
 keeps its best of ``--repeat`` runs; the load average is printed with the figures,
 since the machine is shared.
 
@@ -161,14 +163,17 @@ def main() -> None:
             f"gisrev load_vector      {fast_rows:>9,} parcels: {fast_s:6.2f} s"
             f"  {fast_rows / fast_s:>9,.0f} rows/s (best of {args.repeat})"
         )
-        for label in ("to_postgis (new table)", "to_postgis (same table)"):
+        for label in ("to_postgis (same table)", "to_postgis (new table)"):
             base_s, base_rows = best[label]
             ratio = (fast_rows / fast_s) / (base_rows / base_s)
-            verdict = "OK" if ratio >= TARGET_RATIO else "BELOW TARGET"
+            if label == "to_postgis (same table)":
+                verdict = "OK" if ratio >= TARGET_RATIO else "BELOW TARGET"
+                judged = f"(target >= {TARGET_RATIO:.0f}x, like for like) {verdict}"
+            else:
+                judged = "(a bare table: one GiST index, no constraints)"
             print(
                 f"{label:<24}{base_rows:>9,} parcels: {base_s:6.2f} s"
-                f"  {base_rows / base_s:>9,.0f} rows/s"
-                f"  -> gisrev is {ratio:.1f}x (target >= {TARGET_RATIO:.0f}x) {verdict}"
+                f"  {base_rows / base_s:>9,.0f} rows/s  -> gisrev is {ratio:.1f}x {judged}"
             )
         for n in sizes:
             if n == base_n:
