@@ -66,6 +66,8 @@ def test_init_upgrades_a_version_1_database_in_place(engine):
         conn.execute(sa.text("ALTER TABLE findings DROP COLUMN zone_id CASCADE"))
         conn.execute(sa.text("UPDATE schema_version SET version = 1"))
         conn.execute(sa.text("CREATE INDEX parcels_deed_idx ON parcels (lgu_code, deed_no)"))
+        conn.execute(sa.text("ALTER TABLE register ADD CONSTRAINT register_run_id_fkey "
+                             "FOREIGN KEY (run_id) REFERENCES load_runs (id)"))
     init_db(engine, srid=32647)
     with engine.connect() as conn:
         version = conn.execute(sa.text("SELECT version FROM schema_version")).scalar_one()
@@ -78,7 +80,12 @@ def test_init_upgrades_a_version_1_database_in_place(engine):
         indexes = set(conn.execute(sa.text(
             "SELECT indexname FROM pg_indexes WHERE tablename = 'parcels'"
         )).scalars())
+        foreign_keys = set(conn.execute(sa.text(
+            "SELECT conname FROM pg_constraint WHERE contype = 'f' "
+            "AND confrelid = CAST('load_runs' AS regclass)"
+        )).scalars())
     assert version == SCHEMA_VERSION == 4
     assert "zone_id" in columns
     assert "parcels_deed_idx" not in indexes and "parcels_code_uq" in indexes  # v4
+    assert foreign_keys == {"rejects_run_id_fkey"}  # v4: only rejects still refer to runs
     assert {"findings_map", "zone_summary"} <= views  # recreated after the upgrade

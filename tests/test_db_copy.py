@@ -133,13 +133,13 @@ def _constraints(engine: Engine, table: str) -> set[tuple[str, str]]:
     return {(r.conname, r.definition) for r in _rows(engine, sql, table=table)}
 
 
-def test_bulk_load_puts_back_every_constraint_it_set_aside(
+def test_bulk_load_puts_back_every_key_it_set_aside(
     clean_db: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # The bulk path drops the primary key, unique and foreign keys while copying.
+    # The bulk path drops the primary key and the unique constraint while copying.
     monkeypatch.setattr(vector, "_DEFER_INDEXES_FROM", 1)
     before = _constraints(clean_db, "parcels")
-    assert {"parcels_pkey", "parcels_code_uq", "parcels_run_id_fkey"} <= {n for n, _ in before}
+    assert {"parcels_pkey", "parcels_code_uq"} <= {n for n, _ in before}
     x, y = chiang_mai_xy(32647)
     shp = write_vector(
         tmp_path / "p.shp",
@@ -153,9 +153,14 @@ def test_bulk_load_puts_back_every_constraint_it_set_aside(
     with pytest.raises(vector.InputError, match="--strict"):  # fails after the COPY
         load_vector(clean_db, shp, kind="parcels", settings=SETTINGS, strict=True)
     assert _constraints(clean_db, "parcels") == before
-    # The foreign key is enforced again: a row pointing at no load run is refused.
-    with pytest.raises(sa.exc.IntegrityError, match="parcels_run_id_fkey"), clean_db.begin() as c:
-        c.execute(sa.text("UPDATE parcels SET run_id = -1"))
+    # Both keys are enforced again: a repeated id, a repeated code are refused.
+    with pytest.raises(sa.exc.IntegrityError, match="parcels_pkey"), clean_db.begin() as c:
+        c.execute(sa.text("INSERT INTO parcels SELECT * FROM parcels LIMIT 1"))
+    with pytest.raises(sa.exc.IntegrityError, match="parcels_code_uq"), clean_db.begin() as c:
+        c.execute(sa.text(
+            "INSERT INTO parcels (lgu_code, parcel_code, parcel_code_norm, geom) "
+            "SELECT lgu_code, parcel_code, parcel_code_norm, geom FROM parcels LIMIT 1"
+        ))
 
 
 def test_bulk_load_keeps_a_primary_key_another_table_refers_to(

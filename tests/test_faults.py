@@ -255,3 +255,59 @@ def test_two_analyses_of_one_year_at_once_are_serialised_without_duplicates(
             "SELECT count(*) FROM analysis_runs WHERE tax_year = 2023")).scalar_one()
     assert runs == (len(reference), 1)  # all rows from one run: the other run's were replaced
     assert n_runs == 3
+
+
+@pytest.mark.parametrize("kinds", [("parcels", "buildings"), ("parcels", "parcels")],
+                         ids=["two-layers", "one-layer-twice"])
+def test_two_big_loads_at_once_both_finish(
+    clean_db: Engine, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    kinds: tuple[str, str],
+) -> None:
+    # Both take the bulk path, which drops and rebuilds the table's indexes and keys.
+    import threading
+
+    import gisrev.load.vector as vector
+    from gisrev.load import load_vector
+
+    monkeypatch.setattr(vector, "_DEFER_INDEXES_FROM", 1)
+    boxes = [shapely.box(660_000.0 + 30 * i, 1_590_000.0, 660_020.0 + 30 * i, 1_590_020.0)
+             for i in range(50)]
+    files = []
+    for n, kind in enumerate(kinds):
+        column = {"parcels": "parcel_code", "buildings": "building_code"}[kind]
+        frame = gpd.GeoDataFrame({column: [f"{kind[0]}{n}-{i}" for i in range(50)]},
+                                 geometry=boxes, crs=32647)
+        files.append((kind, tmp_path / f"{kind}{n}.gpkg"))
+        pyogrio.write_dataframe(frame, files[-1][1])
+    settings = load_settings(None, env={"GISREV_LGU": "501004"})
+    errors: list[BaseException] = []
+
+    def load(kind: str, path: Path) -> None:
+        try:
+            load_vector(clean_db, path, kind=kind, settings=settings)
+        except BaseException as exc:  # reported below, with the other thread's
+            errors.append(exc)
+
+    # Hold both tables, so that both loads are inside their transactions at once before
+    # either goes on; then let them go.
+    with psycopg.connect(database_url) as holder:
+        holder.execute("LOCK TABLE parcels, buildings IN ACCESS EXCLUSIVE MODE")
+        threads = [threading.Thread(target=load, args=file) for file in files]
+        for thread in threads:
+            thread.start()
+        deadline = time.monotonic() + 30
+        with psycopg.connect(database_url, autocommit=True) as watcher:
+            while time.monotonic() < deadline and watcher.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                "AND pid <> %s", (holder.info.backend_pid,)).fetchone() != (2,):
+                time.sleep(0.02)
+        holder.rollback()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert errors == []
+    with clean_db.connect() as conn:
+        counts = {kind: conn.execute(sa.text(f"SELECT count(*) FROM {kind}")).scalar_one()
+                  for kind in ("parcels", "buildings")}
+    # One layer loaded twice holds one copy: the second load replaced the first.
+    assert counts == {"parcels": 50, "buildings": 50 if "buildings" in kinds else 0}

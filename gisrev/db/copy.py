@@ -138,16 +138,15 @@ def copy_rows(
 
 @contextmanager
 def deferred_indexes(conn: Connection, table: sa.Table) -> Iterator[None]:
-    """Drop ``table``'s indexes and constraints, and rebuild them on the way out.
+    """Drop ``table``'s indexes and keys, and rebuild them on the way out.
 
     Building an index once after a bulk COPY is several times faster than updating it
-    row by row (a GiST index most of all), and a foreign key checked once by one query
-    at the end costs a fraction of the trigger it fires for every row (bench/load.py).
-    Use it inside the load's transaction, and only when the table holds little besides
-    what is being loaded: the DDL locks the table until commit, and a rollback restores
-    everything. Indexes are rebuilt from the schema's own definitions and constraints
-    from the catalogue's, so their names stay; a primary key another table's foreign
-    key refers to stays in place.
+    row by row (a GiST index most of all). Use it inside the load's transaction, and
+    only when the table holds little besides what is being loaded: the DDL locks the
+    table until commit, and a rollback restores everything. Indexes and unique
+    constraints are rebuilt from the schema's own definitions, the primary key from the
+    catalogue's, so their names stay; a primary key another table's foreign key refers
+    to stays in place (dropping it would lock that table too).
     """
     # More sort memory for the rebuilds, for this transaction only.
     conn.execute(sa.text("SET LOCAL maintenance_work_mem = '256MB'"))
@@ -155,13 +154,11 @@ def deferred_indexes(conn: Connection, table: sa.Table) -> Iterator[None]:
     name = quote(table.name)
     uniques = [c for c in table.constraints if isinstance(c, sa.UniqueConstraint) and c.name]
     indexes = [i for i in table.indexes if i.name]
-    # The table's own foreign keys, and its primary key unless something refers to it.
-    constraints = conn.execute(
+    primary = conn.execute(
         sa.text(
             "SELECT c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint AS c "
-            "WHERE c.conrelid = CAST(:table AS regclass) AND (c.contype = 'f' OR "
-            "(c.contype = 'p' AND NOT EXISTS (SELECT FROM pg_constraint AS r "
-            "WHERE r.contype = 'f' AND r.confrelid = c.conrelid))) ORDER BY c.contype DESC"
+            "WHERE c.conrelid = CAST(:table AS regclass) AND c.contype = 'p' AND NOT EXISTS "
+            "(SELECT FROM pg_constraint AS r WHERE r.contype = 'f' AND r.confrelid = c.conrelid)"
         ),
         {"table": name},
     ).all()
@@ -169,10 +166,10 @@ def deferred_indexes(conn: Connection, table: sa.Table) -> Iterator[None]:
         conn.execute(sa.schema.DropIndex(index, if_exists=True))
     for constraint in uniques:
         conn.execute(sa.schema.DropConstraint(constraint, if_exists=True))
-    for conname, _ in constraints:
+    for conname, _ in primary:
         conn.execute(sa.text(f"ALTER TABLE {name} DROP CONSTRAINT {quote(conname)}"))
     yield
-    for conname, definition in constraints:  # the primary key first (ordered 'p', 'f')
+    for conname, definition in primary:
         conn.execute(sa.text(f"ALTER TABLE {name} ADD CONSTRAINT {quote(conname)} {definition}"))
     for constraint in uniques:
         conn.execute(sa.schema.AddConstraint(constraint))

@@ -856,6 +856,10 @@ def load_vector(
         t = open_tables(conn)
         transformer = _transformer(src_crs, t.srid)
         table = getattr(t, kind)
+        # One layer load at a time: a bulk load holds its table (it drops the indexes)
+        # and then reads the other layers, so two at once could each wait for the other.
+        # The second waits for the first to commit (a few seconds for 1M parcels).
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext('gisrev.load_vector'))"))
         run_id = start_run(
             conn,
             t,
