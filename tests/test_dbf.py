@@ -163,3 +163,13 @@ def test_any_text_and_numbers_read_as_gdal_reads_them(
     records = [{"NAME": t, "COUNT": i, "VALUE": v} for t, i, v in rows]
     path = _shapefile(tmp_path_factory.mktemp("dbf") / "p.shp", records, encoding=encoding)
     _assert_same_as_gdal(path, encoding.upper())
+
+
+def test_a_feature_with_no_record_in_the_dbf_is_named(tmp_path: Path) -> None:
+    path = _shapefile(tmp_path / "p.shp", [{"CODE": "A"}, {"CODE": "B"}])
+    info = pyogrio.read_info(path, encoding="CP874")
+    dbf = DbfColumns.open(str(path), encoding="CP874", info=info)
+    assert dbf is not None
+
+    with pytest.raises(InputError, match=r"p\.shp, feature 2: the \.dbf has 2 records"):
+        dbf.take(np.array([0, 2]))

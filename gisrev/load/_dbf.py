@@ -114,6 +114,13 @@ class DbfColumns:
 
     def take(self, fids: np.ndarray) -> list[pa.Array]:
         """Return every field's values for the records ``fids``, as GDAL would read them."""
+        if len(fids) and (fids.min() < 0 or fids.max() >= len(self.records)):
+            bad = int(fids[(fids < 0) | (fids >= len(self.records))][0])
+            msg = (
+                f"{self.source}, feature {bad}: the .dbf has {len(self.records)} records, none for "
+                "this shape; export the layer again with its .dbf"
+            )
+            raise InputError(msg)
         if len(fids) and fids[-1] - fids[0] == len(fids) - 1 and (np.diff(fids) == 1).all():
             rows = self.records[fids[0] : fids[-1] + 1]  # the usual case: a run of records
         else:
