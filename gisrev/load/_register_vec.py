@@ -21,6 +21,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from gisrev.load._personal import thai_id_mask
 from gisrev.load.normalise import BE_OFFSET, CODE_SEPARATORS
 
 #: Days of PostgreSQL's binary ``date``: an int32 counted from 2000-01-01.
@@ -78,6 +79,7 @@ class FastChunk:
     table: pa.Table  # the rows it parsed, in SCHEMA, in file order
     flagged: np.ndarray  # positions (in the chunk) the per-row parser must see
     n_read: int  # non-blank rows among those it parsed
+    ids_withheld: dict[str, int]  # unmapped column -> ID numbers left out of its parsed rows
 
 
 def parse_chunk(
@@ -194,12 +196,21 @@ def parse_chunk(
     days, bad_date = _by_value(cell("paid_date"), paid_on, pa.date32(), raises=True)
     flag |= bad_date & ~blank("paid_date")
     out["paid_date"] = pc.if_else(blank("paid_date"), None, days)
-    out["attrs"] = _attrs(columns, blanks, rules.extra, n)
+    # An ID number in an unmapped column (PDPA) is left out of attrs as a blank cell is.
+    ids = {i: thai_id_mask(columns[i]) & ~blanks[i] for i, _ in rules.extra}
+    stored = [blanks[i] | ids[i] if i in ids else b for i, b in enumerate(blanks)]
+    out["attrs"] = _attrs(columns, stored, rules.extra, n)
     out["source_row"] = pa.array(row_nos, pa.int32())
 
     keep = ~flag & ~blank_row
     table = pa.table([out[f.name].cast(f.type) for f in SCHEMA], schema=SCHEMA).filter(keep)
-    return FastChunk(table=table, flagged=np.flatnonzero(flag), n_read=int(keep.sum()))
+    withheld = {h: int((ids[i] & keep).sum()) for i, h in rules.extra}
+    return FastChunk(
+        table=table,
+        flagged=np.flatnonzero(flag),
+        n_read=int(keep.sum()),
+        ids_withheld={h: k for h, k in withheld.items() if k},
+    )
 
 
 def _stripped(to_code: Callable[[str], str | None]) -> Callable[[str], str | None]:

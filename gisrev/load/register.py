@@ -21,6 +21,7 @@ import json
 import os
 import re
 import time
+from collections import Counter
 from collections.abc import Callable, Generator, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,7 @@ from gisrev.db.copy import copy_columns
 from gisrev.db.schema import open_tables
 from gisrev.errors import InputError, MappingError
 from gisrev.load import _register_vec as _vec
+from gisrev.load._personal import is_thai_id, withheld_warning
 from gisrev.load.mapping import ColumnMapping, read_mapping, resolve_columns, value_map
 from gisrev.load.normalise import (
     BE_OFFSET,
@@ -274,6 +276,9 @@ class _RowParser:
         # column (a taxpayer or passport number beside owner_id) is personal data: not kept.
         self.withheld = [h for _, h in unmapped if _PERSONAL_ID_HEADER.search(h)]
         self.extra = [(i, h) for i, h in unmapped if h not in self.withheld]
+        # An ID number under any other header is personal data too: that cell is not kept.
+        # Counted per column over the rows parsed (the fast path adds its own).
+        self.ids_withheld: Counter[str] = Counter()
         self.year = year
         self.uses = value_map("register", "declared_use", mapping=mapping)
         self.owner_types = value_map("register", "owner_type", mapping=mapping)
@@ -320,9 +325,14 @@ class _RowParser:
             raise _Rejected("paid_date", paid, str(exc)) from exc
         if out["paid_date"] is not None and out["paid_date"] > dt.date.today():
             raise _Rejected("paid_date", paid, "a payment date no later than today")
-        extra = {
-            h: _jsonable(row[i]) for i, h in self.extra if i < len(row) and not is_blank(row[i])
-        }
+        extra = {}
+        for i, h in self.extra:
+            if i >= len(row) or is_blank(row[i]):
+                continue
+            if is_thai_id(row[i]):
+                self.ids_withheld[h] += 1
+                continue
+            extra[h] = _jsonable(row[i])
         out["attrs"] = json.dumps(extra, ensure_ascii=False) if extra else None
         return out
 
@@ -587,9 +597,16 @@ def load_register(
                 n_rejected=len(rejects),
                 duration_s=time.perf_counter() - started,
                 rejects=tuple(rejects),
-                warnings=tuple(
-                    f"{source}: column {h!r} looks like personal ID numbers and was not stored"
-                    for h in parser.withheld
+                warnings=(
+                    *(
+                        f"{source}: column {h!r} looks like personal ID numbers and was not stored"
+                        for h in parser.withheld
+                    ),
+                    *(
+                        withheld_warning(source, h, parser.ids_withheld[h])
+                        for h in dict.fromkeys(h for _, h in parser.extra)
+                        if parser.ids_withheld[h]
+                    ),
                 ),
             )
             finish_run(conn, t, report, lgu_code=settings.lgu_code, rejects=rejects)
@@ -645,6 +662,7 @@ def _parse_chunk(
     else:
         chunk = _vec.parse_chunk(rows, row_nos, fast)
         table, n_read, slow = chunk.table, chunk.n_read, chunk.flagged.tolist()
+        parser.ids_withheld.update(chunk.ids_withheld)
     parsed: list[dict[str, Any]] = []
     for i in slow:
         row, row_no = rows[i], row_nos[i]

@@ -37,6 +37,7 @@ from gisrev.db.copy import ColumnValues, copy_columns, deferred_indexes
 from gisrev.db.schema import Tables, open_tables
 from gisrev.errors import InputError, MappingError
 from gisrev.load._dbf import DbfColumns
+from gisrev.load._personal import thai_id_mask, withheld_warning
 from gisrev.load._reproject import TOLERANCE_DEG, TOLERANCE_M, GridTransformer
 from gisrev.load._wkb import reproject_polygons
 from gisrev.load.mapping import ColumnMapping, read_mapping, resolve_columns, value_map
@@ -274,6 +275,7 @@ class _Batcher:
         }
         self.rejects: list[Reject] = []
         self.unknown_values: dict[str, dict[str, int]] = {}
+        self.ids_withheld: dict[str, int] = {}  # attrs column -> ID numbers not stored
         self.seen_codes: dict[str, int] = {}
         self.n_read = self.n_loaded = self.n_repaired = 0
         self.operation: str | None = None
@@ -342,9 +344,21 @@ class _Batcher:
         extra = attrs.drop_columns([c for c in self.columns if c in attrs.column_names])
         if extra.num_columns:
             names.append("attrs")
-            frame = extra.to_pandas() if take is None else extra.take(take).to_pandas()
+            frame = self._without_ids(extra if take is None else extra.take(take)).to_pandas()
             values.append(pa.array(_json_lines(frame), pa.string()))
         return names, values
+
+    def _without_ids(self, extra: pa.RecordBatch) -> pa.RecordBatch:
+        """Blank the text cells that are national ID numbers (PDPA), counting them per column."""
+        for k, (name, column) in enumerate(zip(extra.column_names, extra.columns, strict=True)):
+            if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+                continue
+            ids = thai_id_mask(column)
+            if ids.any():
+                self.ids_withheld[name] = self.ids_withheld.get(name, 0) + int(ids.sum())
+                blanked = pc.if_else(pa.array(ids), pa.scalar(None, column.type), column)
+                extra = extra.set_column(k, extra.schema.field(k), blanked)
+        return extra
 
     def _check_text(self, attrs: pa.RecordBatch, fids: np.ndarray) -> None:
         """Refuse text that is not valid UTF-8 after decoding (a wrong encoding).
@@ -950,6 +964,7 @@ def load_vector(
                 f"{source}: {field} values not in {', '.join(CATEGORIES[(kind, field)])} were "
                 f"stored as empty: {shown}; map them in [{kind}.values.{field}] of the mapping file"
             )
+        warnings += [withheld_warning(source, c, k) for c, k in batcher.ids_withheld.items()]
         if strict and batcher.rejects:
             first = batcher.rejects[0].describe(source)
             msg = f"{first} ({len(batcher.rejects)} rejected in all; --strict: nothing was loaded)"

@@ -4,30 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from gisrev.load._personal import thai_id_check_digit
 from gisrev.sample import _names
-
-_ID_WEIGHTS = np.arange(13, 1, -1)  # 13, 12, ..., 2 for the first twelve digits
-
-
-def thai_id_check_digit(first12: np.ndarray) -> np.ndarray:
-    """Check digit of Thai 13-digit identification numbers.
-
-    Parameters
-    ----------
-    first12
-        Integer array of shape (n, 12): the first twelve digits.
-
-    Returns
-    -------
-    numpy.ndarray
-        The thirteenth digit: ``(11 - sum(d_i * (14 - i)) mod 11) mod 10``.
-
-    Examples
-    --------
-    >>> int(thai_id_check_digit(np.array([[1, 1, 0, 1, 7, 0, 0, 2, 3, 4, 5, 6]]))[0])
-    8
-    """
-    return (11 - (first12 @ _ID_WEIGHTS) % 11) % 10
 
 
 def fake_ids(rng: np.random.Generator, n: int, *, juristic: np.ndarray) -> np.ndarray:

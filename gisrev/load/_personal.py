@@ -1,0 +1,144 @@
+"""Thai national ID numbers found by their value, so that no load stores them in ``attrs``.
+
+Loads keep a source's unmapped columns in ``attrs``, which maps, exports and a read-only
+role may read. Under PDPA an owner's identity number is personal data: a column whose
+header names an ID is withheld by the register load, and any cell that *is* an ID
+number, whatever its header, is withheld here. An ID number is 13 digits (Thai or
+Arabic, spaces and dashes between them ignored) whose last digit is the check digit of
+the first twelve. One rule, :func:`thai_id_check_digit`, serves the sample town's fake
+numbers too.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from gisrev.load.normalise import thai_to_arabic_digits
+
+_ID_WEIGHTS = np.arange(13, 1, -1)  # 13, 12, ..., 2 for the first twelve digits
+#: Ignored between an ID's digits, as literal characters so that Python's ``re`` and
+#: Arrow's RE2 read the class alike: whitespace, no-break and zero-width spaces, the
+#: hyphen and the dashes and minus sign word processors put in its place.
+ID_SEPARATORS = "[\t\n\v\f\r \xa0\u2007\u200b\u202f\\-\u2010-\u2015\u2212]+"
+_ID_DROP = re.compile(ID_SEPARATORS)
+_ID_LENGTH = 13
+_THAI_DIGITS = "๐๑๒๓๔๕๖๗๘๙"
+
+
+def thai_id_check_digit(first12: np.ndarray) -> np.ndarray:
+    """Check digit of Thai 13-digit identification numbers.
+
+    Parameters
+    ----------
+    first12
+        Integer array of shape (n, 12): the first twelve digits.
+
+    Returns
+    -------
+    numpy.ndarray
+        The thirteenth digit: ``(11 - sum(d_i * (14 - i)) mod 11) mod 10``.
+
+    Examples
+    --------
+    >>> int(thai_id_check_digit(np.array([[1, 1, 0, 1, 7, 0, 0, 2, 3, 4, 5, 6]]))[0])
+    8
+    """
+    return (11 - (first12 @ _ID_WEIGHTS) % 11) % 10
+
+
+def thai_id_mask(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """Return True where a text value is a Thai national ID number (vectorised).
+
+    Parameters
+    ----------
+    values
+        Text (``string`` or ``large_string``); nulls are not ID numbers.
+
+    Returns
+    -------
+    numpy.ndarray
+        Booleans, one per value.
+
+    Examples
+    --------
+    >>> thai_id_mask(pa.array(["3-1005-01234-56-7", "๑๑๐๑๗๐๐๒๓๔๕๖๘", "1101700234567", None]))
+    array([False,  True, False, False])
+    """
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    mask = np.zeros(len(values), dtype=bool)
+    # Most cells of most columns are shorter than an ID: only the rest go through the regex.
+    long_enough = _fill(pc.greater_equal(pc.utf8_length(values), _ID_LENGTH))
+    where = np.flatnonzero(long_enough)
+    if not len(where):
+        return mask
+    text = _arabic(values.take(pa.array(where))).cast(pa.string())
+    digits = pc.replace_substring_regex(text, ID_SEPARATORS, "")
+    thirteen = _fill(pc.match_substring_regex(digits, r"^\d{13}$"))  # RE2: \d is ASCII
+    where = where[thirteen]
+    if not len(where):
+        return mask
+    candidates = digits.filter(pa.array(thirteen))
+    # Each candidate is 13 ASCII bytes back to back in the data buffer: a (k, 13) matrix.
+    offsets = np.frombuffer(candidates.buffers()[1], np.int32)
+    start, end = offsets[candidates.offset], offsets[candidates.offset + len(candidates)]
+    data = np.frombuffer(candidates.buffers()[2], np.uint8)[start:end]
+    matrix = (data - ord("0")).reshape(-1, _ID_LENGTH).astype(np.int64)
+    mask[where] = thai_id_check_digit(matrix[:, :12]) == matrix[:, 12]
+    return mask
+
+
+def is_thai_id(value: Any) -> bool:
+    """Return True when one cell is a Thai national ID number (text or a whole number).
+
+    The per-row twin of :func:`thai_id_mask`, for the register's per-row parser; a
+    spreadsheet cell holding the number itself counts too.
+
+    Examples
+    --------
+    >>> is_thai_id("1 1017 00234 56 8"), is_thai_id(1101700234568), is_thai_id("1101700234567")
+    (True, True, False)
+    """
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int):
+        value = str(value)
+    if not isinstance(value, str) or len(value) < _ID_LENGTH:
+        return False
+    digits = _ID_DROP.sub("", thai_to_arabic_digits(value))
+    if not (len(digits) == _ID_LENGTH and digits.isascii() and digits.isdigit()):
+        return False
+    d = np.frombuffer(digits.encode("ascii"), np.uint8).astype(np.int64) - ord("0")
+    return bool(thai_id_check_digit(d[None, :12])[0] == d[12])
+
+
+def withheld_warning(source: str, column: str, count: int) -> str:
+    """Return the load warning for a column's ID numbers that were not stored (no values)."""
+    if count == 1:
+        values, them = "value that looks like a national ID number", "it was"
+    else:
+        values, them = "values that look like national ID numbers", "they were"
+    return (
+        f"{source}: column {column!r} held {count} {values} (13 digits with a valid check "
+        f"digit); {them} not stored"
+    )
+
+
+def _fill(mask: pa.Array) -> np.ndarray:
+    return np.asarray(mask.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _arabic(text: pa.Array) -> pa.Array:
+    """Return the text with Thai digits replaced by Arabic ones (skipped when none)."""
+    if not pc.any(pc.match_substring_regex(text, f"[{_THAI_DIGITS}]")).as_py():
+        return text
+    for arabic, thai in enumerate(_THAI_DIGITS):
+        text = pc.replace_substring(text, thai, str(arabic))
+    return text
