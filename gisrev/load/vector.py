@@ -8,18 +8,20 @@ all inside one transaction: a load that fails writes nothing.
 from __future__ import annotations
 
 import codecs
+import collections
 import concurrent.futures
 import contextlib
 import dataclasses
 import datetime as dt
+import functools
 import math
 import os
 import struct
 import time
 import zipfile
-from collections.abc import Callable, Generator, Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -75,7 +77,6 @@ _THAI = range(0x0E00, 0x0E80)
 _CP874_NAMES = {"874", "CP874", "WINDOWS-874", "TIS-620", "TIS620", "ISO-8859-11"}
 
 ProgressFactory = Callable[[int | None], Any]
-T = TypeVar("T")
 
 
 def detect_encoding(path: str | os.PathLike[str]) -> str | None:
@@ -741,19 +742,46 @@ def _open_layer(path: str, layer: str | None) -> str | int | None:
     return None
 
 
-def _read_ahead(items: Iterable[T]) -> Generator[T, None, None]:
-    """Yield the items, computing the next one in a thread meanwhile.
+class _Decoder:
+    """Read batches in order and decode them in worker threads, a few ahead of their use.
 
-    GDAL fills the next Arrow batch without the GIL, and shapely, pyproj and Arrow
-    decode it mostly without, while this thread finishes the current one and the
-    server ingests the last.
+    GDAL reads a batch without the GIL; shapely, pyproj, numpy and Arrow decode it
+    mostly without, so two workers keep both cores busy while the caller turns the
+    batch before into COPY data and the server ingests the one before that.
+    Iterating yields ``(batch, decode(batch))`` in the reader's order.
     """
-    iterator = iter(items)
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        ahead = pool.submit(next, iterator, None)
-        while (item := ahead.result()) is not None:
-            ahead = pool.submit(next, iterator, None)
-            yield item
+
+    def __init__(
+        self, reader: Iterable[pa.RecordBatch], decode: Callable[[pa.RecordBatch], _Shapes]
+    ) -> None:
+        self._reader = iter(reader)
+        self._decode = decode
+        self._pool = concurrent.futures.ThreadPoolExecutor(
+            max_workers=2, thread_name_prefix="gisrev-decode"
+        )
+        self._pending: collections.deque[
+            tuple[pa.RecordBatch, concurrent.futures.Future[_Shapes]]
+        ] = collections.deque()
+        self._fill(1)  # the first batch starts decoding now, the next ones when asked
+
+    def _fill(self, depth: int = 3) -> None:
+        while len(self._pending) < depth and (batch := next(self._reader, None)) is not None:
+            self._pending.append((batch, self._pool.submit(self._decode, batch)))
+
+    def __iter__(self) -> _Decoder:
+        return self
+
+    def __next__(self) -> tuple[pa.RecordBatch, _Shapes]:
+        self._fill()
+        if not self._pending:
+            raise StopIteration
+        batch, decoding = self._pending.popleft()
+        return batch, decoding.result()
+
+    def close(self) -> None:
+        """Stop the workers (before the reader they read from is closed)."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._pending.clear()
 
 
 def _truncate(conn: sa.Connection, table: sa.Table) -> bool:
@@ -870,27 +898,6 @@ def load_vector(
         t = open_tables(conn)
         transformer = _transformer(src_crs, t.srid)
         table = getattr(t, kind)
-        # One layer load at a time: a bulk load holds its table (it drops the indexes)
-        # and then reads the other layers, so two at once could each wait for the other.
-        # The second waits for the first to commit (a few seconds for 1M parcels).
-        conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext('gisrev.load_vector'))"))
-        run_id = start_run(
-            conn,
-            t,
-            lgu_code=settings.lgu_code,
-            kind=kind,
-            source=source,
-            layer=layer,
-            source_hash="",  # filled in by finish_run once the hashing thread is done
-            options=options,
-        )
-        # Replace this municipality's layer. When the table holds nothing else, TRUNCATE
-        # (instant, and undone by a rollback like everything else) and build the indexes
-        # once at the end instead of row by row.
-        alone = not conn.execute(
-            sa.select(sa.exists().where(table.c.lgu_code != settings.lgu_code))
-        ).scalar()
-        bulk = alone and (features is None or features >= _DEFER_INDEXES_FROM)
         batcher = _Batcher(
             kind=kind,
             source=source,
@@ -900,50 +907,72 @@ def load_vector(
             transformer=transformer,
             srid=t.srid,
             lgu_code=settings.lgu_code,
-            run_id=run_id,
+            run_id=0,  # set once the run is recorded, before any row is written
         )
-        bar = progress(features) if progress is not None else None
-        indexes = deferred_indexes(conn, table) if bulk else contextlib.nullcontext()
+        bar = None
         try:
-            with (
-                indexes,
-                open_arrow(
-                    source,
-                    layer=chosen_layer,
-                    encoding=encoding,
-                    columns=None if dbf is None else [],
-                    return_fids=True,
-                    use_pyarrow=True,
-                    batch_size=batch_size,
-                ) as (meta, reader),
-            ):
-                # Emptied once its indexes are dropped: TRUNCATE rebuilds every index, empty.
-                if not (alone and _truncate(conn, table)):
-                    conn.execute(table.delete().where(table.c.lgu_code == settings.lgu_code))
+            with open_arrow(
+                source,
+                layer=chosen_layer,
+                encoding=encoding,
+                columns=None if dbf is None else [],
+                return_fids=True,
+                use_pyarrow=True,
+                batch_size=batch_size,
+            ) as (meta, reader):
                 geom_column = meta["geometry_name"] or "wkb_geometry"
                 fid_column = meta["fid_column"] or "OGC_FID"
-                # The read-ahead thread reads and decodes batch k+1 while this one does the
-                # rest of batch k and the server copies batch k-1.
-                decoded = ((b, batcher.decode(b, geom_column=geom_column)) for b in reader)
-
-                # closing(): the read-ahead thread stops before open_arrow closes the reader.
-                with (
-                    contextlib.closing(_read_ahead(decoded)) as batches,
-                    contextlib.ExitStack() as copying,
-                ):
-                    write: Callable[[list[ColumnValues]], int] | None = None
-                    for batch, shapes in batches:
-                        if dbf is not None:  # GDAL read the shapes; the DBF, column-wise here
-                            batch = dbf.attach(batch, fid_column=fid_column)
-                        names, values = batcher.columns_of(
-                            batch, shapes, fid_column=fid_column, geom_column=geom_column
-                        )
-                        if names:
-                            if write is None:  # one COPY for the whole load, opened lazily
-                                write = copying.enter_context(copy_columns(conn, table, names))
-                            write(values)
-                        if bar is not None:
-                            bar.update(batch.num_rows)
+                # Worker threads decode the first batches while the database is prepared,
+                # and then batch k+1 and k+2 while this thread finishes batch k and the
+                # server copies batch k-1.
+                decoder = _Decoder(
+                    reader, functools.partial(batcher.decode, geom_column=geom_column)
+                )
+                with contextlib.closing(decoder):
+                    # One layer load at a time: a bulk load holds its table (it drops the
+                    # indexes) and then reads the other layers, so two at once could each
+                    # wait for the other. The second waits for the first to commit.
+                    conn.execute(
+                        sa.text("SELECT pg_advisory_xact_lock(hashtext('gisrev.load_vector'))")
+                    )
+                    batcher.run_id = start_run(
+                        conn,
+                        t,
+                        lgu_code=settings.lgu_code,
+                        kind=kind,
+                        source=source,
+                        layer=layer,
+                        source_hash="",  # filled in by finish_run once the hashing thread is done
+                        options=options,
+                    )
+                    # Replace this municipality's layer. When the table holds nothing else,
+                    # TRUNCATE (instant, and undone by a rollback like everything else) and
+                    # build the indexes once at the end instead of row by row.
+                    alone = not conn.execute(
+                        sa.select(sa.exists().where(table.c.lgu_code != settings.lgu_code))
+                    ).scalar()
+                    bulk = alone and (features is None or features >= _DEFER_INDEXES_FROM)
+                    bar = progress(features) if progress is not None else None
+                    indexes = deferred_indexes(conn, table) if bulk else contextlib.nullcontext()
+                    with indexes, contextlib.ExitStack() as copying:
+                        # Emptied once its indexes are dropped: TRUNCATE rebuilds them, empty.
+                        if not (alone and _truncate(conn, table)):
+                            conn.execute(
+                                table.delete().where(table.c.lgu_code == settings.lgu_code)
+                            )
+                        write: Callable[[list[ColumnValues]], int] | None = None
+                        for batch, shapes in decoder:
+                            if dbf is not None:  # GDAL read the shapes; the DBF, column-wise
+                                batch = dbf.attach(batch, fid_column=fid_column)
+                            names, values = batcher.columns_of(
+                                batch, shapes, fid_column=fid_column, geom_column=geom_column
+                            )
+                            if names:
+                                if write is None:  # one COPY for the whole load, opened lazily
+                                    write = copying.enter_context(copy_columns(conn, table, names))
+                                write(values)
+                            if bar is not None:
+                                bar.update(batch.num_rows)
         except UnicodeDecodeError as exc:
             msg = (
                 f"{source}: attribute text is not {encoding or 'in the declared encoding'} "
@@ -953,6 +982,7 @@ def load_vector(
         finally:
             if bar is not None:
                 bar.close()
+        run_id = batcher.run_id
 
         warnings = _plausibility(src_crs, batcher.source_bounds, source)
         warnings += _far_from_other_layers(conn, t, kind, settings.lgu_code, batcher.bounds, source)
