@@ -241,3 +241,33 @@ def test_shapefile_leaves_id_numbers_out_of_attrs(clean_db: Engine, tmp_path: Pa
     assert _leaks(report.summary()) == []
     assert _leaks(_stored_text(clean_db)) == []
     assert _leaks(json.dumps(report.warnings, ensure_ascii=False)) == []
+
+
+def test_id_numbers_in_a_number_field_are_left_out_and_other_numbers_stay_whole(
+    clean_db: Engine, tmp_path: Path
+) -> None:
+    # A DBF number field wide enough for 13 digits: the ID is stored as a number.
+    x, y = chiang_mai_xy(32647)
+    numbers = [int(PLAIN), int(_valid("520010098765")), int(BAD_CHECK[0]), 5, 1_234_567]
+    records = [{"PCODE": f"P{k}", "REF": n, "AREA": float(n)} for k, n in enumerate(numbers)]
+    shp = write_vector(
+        tmp_path / "parcels.shp",
+        records,
+        [utm_square(x + 30 * k, y) for k in range(len(records))],
+        crs=32647,
+        encoding="cp874",
+    )
+
+    report = load_vector(clean_db, shp, kind="parcels", settings=SETTINGS)
+
+    attrs = {
+        r.parcel_code: r.attrs for r in _rows(clean_db, "SELECT parcel_code, attrs FROM parcels")
+    }
+    assert [attrs[f"P{k}"]["REF"] for k in range(5)] == [None, None, numbers[2], 5, 1_234_567]
+    assert [attrs[f"P{k}"]["AREA"] for k in range(5)] == [None, None, numbers[2], 5.0, 1234567.0]
+    assert sorted(w.split(": ", 1)[1] for w in report.warnings) == [
+        f"column '{c}' held 2 values that look like national ID numbers (13 digits with a "
+        "valid check digit); they were not stored"
+        for c in ("AREA", "REF")
+    ]
+    assert PLAIN not in _stored_text(clean_db)

@@ -93,6 +93,29 @@ def thai_id_mask(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
     return mask
 
 
+def thai_id_number_mask(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """Return True where a number is a Thai national ID number (a DBF number field's).
+
+    A whole number from 10^12 up to 10^13 whose last digit is the check digit of the
+    twelve before it; nulls and fractions are not.
+
+    Examples
+    --------
+    >>> thai_id_number_mask(pa.array([1101700234568, 1101700234567, 12, None]))
+    array([ True, False, False, False])
+    """
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    number = np.asarray(pc.fill_null(values, 0).to_numpy(zero_copy_only=False), dtype=np.float64)
+    candidate = (number >= 1e12) & (number < 1e13) & (number == np.floor(number))
+    mask = np.zeros(len(number), dtype=bool)
+    if candidate.any():
+        whole = number[candidate].astype(np.int64)
+        digits = whole[:, None] // 10 ** np.arange(_ID_LENGTH - 1, -1, -1, dtype=np.int64) % 10
+        mask[candidate] = thai_id_check_digit(digits[:, :12]) == digits[:, 12]
+    return mask
+
+
 def is_thai_id(value: Any) -> bool:
     """Return True when one cell is a Thai national ID number (text or a whole number).
 

@@ -39,7 +39,7 @@ from gisrev.db.copy import ColumnValues, copy_columns, deferred_indexes
 from gisrev.db.schema import Tables, open_tables
 from gisrev.errors import InputError, MappingError
 from gisrev.load._dbf import DbfColumns
-from gisrev.load._personal import thai_id_mask, withheld_warning
+from gisrev.load._personal import thai_id_mask, thai_id_number_mask, withheld_warning
 from gisrev.load._reproject import TOLERANCE_DEG, TOLERANCE_M, GridTransformer
 from gisrev.load._wkb import reproject_polygons
 from gisrev.load.mapping import ColumnMapping, read_mapping, resolve_columns, value_map
@@ -345,21 +345,34 @@ class _Batcher:
         extra = attrs.drop_columns([c for c in self.columns if c in attrs.column_names])
         if extra.num_columns:
             names.append("attrs")
-            frame = self._without_ids(extra if take is None else extra.take(take)).to_pandas()
-            values.append(pa.array(_json_lines(frame), pa.string()))
+            extra = extra if take is None else extra.take(take)
+            values.append(pa.array(_json_lines(self._without_ids(extra)), pa.string()))
         return names, values
 
-    def _without_ids(self, extra: pa.RecordBatch) -> pa.RecordBatch:
-        """Blank the text cells that are national ID numbers (PDPA), counting them per column."""
+    def _without_ids(self, extra: pa.RecordBatch) -> pd.DataFrame:
+        """Blank the cells that are national ID numbers (PDPA), counting them per column.
+
+        Text and number columns both (a DBF number field of width 13 holds one as a
+        number); a whole-number column keeps its other values whole.
+        """
+        integer_columns = []
         for k, (name, column) in enumerate(zip(extra.column_names, extra.columns, strict=True)):
-            if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+            if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+                ids = thai_id_mask(column)
+            elif pa.types.is_integer(column.type) or pa.types.is_floating(column.type):
+                ids = thai_id_number_mask(column)
+            else:
                 continue
-            ids = thai_id_mask(column)
             if ids.any():
                 self.ids_withheld[name] = self.ids_withheld.get(name, 0) + int(ids.sum())
                 blanked = pc.if_else(pa.array(ids), pa.scalar(None, column.type), column)
                 extra = extra.set_column(k, extra.schema.field(k), blanked)
-        return extra
+                if pa.types.is_integer(column.type):
+                    integer_columns.append(name)
+        frame = extra.to_pandas()
+        for name in integer_columns:  # else pandas makes them float for the blanks: 5 -> 5.0
+            frame[name] = frame[name].astype("Int64")
+        return frame
 
     def _check_text(self, attrs: pa.RecordBatch, fids: np.ndarray) -> None:
         """Refuse text that is not valid UTF-8 after decoding (a wrong encoding).
