@@ -271,3 +271,90 @@ def test_id_numbers_in_a_number_field_are_left_out_and_other_numbers_stay_whole(
         for c in ("AREA", "REF")
     ]
     assert PLAIN not in _stored_text(clean_db)
+
+
+# ------------------------------------------------------------ ID numbers inside longer text
+
+EMBEDDED = {  # remark as typed -> as stored
+    f"โทร 081-234-5678 บัตร {DASHED}": "โทร 081-234-5678 บัตร x-xxxx-xxxxx-xx-x",
+    f"{PLAIN} 0812345678": "xxxxxxxxxxxxx 0812345678",  # a phone number after it, kept
+    f"เจ้าของ {THAI} ค่ะ": "เจ้าของ x-xxxx-xxxxx-xx-x ค่ะ",
+    f"ref {BAD_CHECK[0]} ok": None,  # not an ID: kept as typed
+}
+
+
+def test_an_id_inside_text_is_masked_and_nothing_else_is() -> None:
+    from gisrev.load._personal import mask_embedded_ids, mask_text
+
+    texts = [*EMBEDDED, None, PLAIN, "ตรวจแล้ว"]
+    masked, changed = mask_embedded_ids(pa.array(texts, pa.string()))
+
+    expected = [EMBEDDED[t] or t for t in EMBEDDED] + [None, PLAIN, "ตรวจแล้ว"]
+    assert masked.to_pylist() == expected  # a whole-cell ID is left to thai_id_mask
+    assert changed.tolist() == [v is not None for v in EMBEDDED.values()] + [False] * 3
+    assert changed.sum() == 3
+    assert [mask_text(t) for t in EMBEDDED] == list(EMBEDDED.values())
+    assert all(_leaks(shown) == [] for shown in EMBEDDED.values() if shown)
+    assert mask_text(f"9{PLAIN}") is None  # fourteen digits in a row: not an ID number
+    assert mask_text(f"{PLAIN}{PLAIN}") is None
+
+
+REMARKS = ["รหัสแปลง", "ปีภาษี", "ประเภทการใช้ประโยชน์", "หมายเหตุ"]
+
+
+def _check_masked(engine: Engine, table: str, report: object, column: str) -> None:
+    stored = {
+        r.code: r.attrs
+        for r in _rows(engine, f"SELECT parcel_code AS code, attrs FROM {table}")
+    }
+    for k, (typed, shown) in enumerate(EMBEDDED.items()):
+        assert stored[f"P{k}"] == {column: shown or typed}
+    warnings = [w.split(": ", 1)[1] for w in report.warnings]  # type: ignore[attr-defined]
+    assert warnings == [
+        f"column '{column}' held 3 values with a national ID number inside the text; the "
+        "number was stored as x's"
+    ]
+    assert _leaks(_stored_text(engine)) == []
+    assert _leaks(report.summary()) == []  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("form", ["csv", "xlsx"])
+def test_a_register_remark_keeps_its_text_with_the_id_masked(
+    clean_db: Engine, tmp_path: Path, form: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # CSV rows take the column-wise path, XLSX rows the per-row parser.
+    rows = [[f"P{k}", "2566", "other", typed] for k, typed in enumerate(EMBEDDED)]
+    write = write_csv if form == "csv" else write_xlsx
+    path = write(tmp_path / f"register.{form}", REMARKS, rows)
+    fast: list[dict[str, int]] = []
+    parse_chunk = _register_vec.parse_chunk
+
+    def spy(*args: object, **kwargs: object) -> _register_vec.FastChunk:
+        chunk = parse_chunk(*args, **kwargs)  # type: ignore[arg-type]
+        fast.append(chunk.ids_masked)
+        return chunk
+
+    monkeypatch.setattr(_register_vec, "parse_chunk", spy)
+    report = load_register(clean_db, path, settings=SETTINGS)
+
+    assert report.n_loaded == len(rows)
+    assert fast == ([{"หมายเหตุ": 3}] if form == "csv" else [])
+    _check_masked(clean_db, "register", report, "หมายเหตุ")
+
+
+def test_a_map_layer_remark_keeps_its_text_with_the_id_masked(
+    clean_db: Engine, tmp_path: Path
+) -> None:
+    x, y = chiang_mai_xy(32647)
+    records = [{"PCODE": f"P{k}", "NOTE": typed} for k, typed in enumerate(EMBEDDED)]
+    shp = write_vector(
+        tmp_path / "parcels.shp",
+        records,
+        [utm_square(x + 30 * k, y) for k in range(len(records))],
+        crs=32647,
+        encoding="cp874",
+    )
+
+    report = load_vector(clean_db, shp, kind="parcels", settings=SETTINGS)
+
+    _check_masked(clean_db, "parcels", report, "NOTE")

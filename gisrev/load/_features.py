@@ -27,7 +27,7 @@ from pyproj import Transformer
 
 from gisrev.db.copy import ColumnValues
 from gisrev.errors import InputError
-from gisrev.load._personal import thai_id_mask, thai_id_number_mask
+from gisrev.load._personal import mask_embedded_ids, thai_id_mask, thai_id_number_mask
 from gisrev.load._reproject import TOLERANCE_DEG, TOLERANCE_M, GridTransformer
 from gisrev.load._wkb import reproject_polygons
 from gisrev.load.mapping import ColumnMapping, value_map
@@ -171,6 +171,7 @@ class Batcher:
         self.rejects: list[Reject] = []
         self.unknown_values: dict[str, dict[str, int]] = {}
         self.ids_withheld: dict[str, int] = {}  # attrs column -> ID numbers not stored
+        self.ids_masked: dict[str, int] = {}  # attrs column -> values with an ID masked inside
         self.seen_codes: dict[str, int] = {}
         self.n_read = self.n_loaded = self.n_repaired = 0
         self.operation: str | None = None
@@ -247,7 +248,8 @@ class Batcher:
         """Blank the cells that are national ID numbers (PDPA), counting them per column.
 
         Text and number columns both (a DBF number field of width 13 holds one as a
-        number); a whole-number column keeps its other values whole.
+        number); a whole-number column keeps its other values whole. An ID number
+        inside longer text is masked with x's.
         """
         integer_columns = []
         for k, (name, column) in enumerate(zip(extra.column_names, extra.columns, strict=True)):
@@ -259,10 +261,15 @@ class Batcher:
                 continue
             if ids.any():
                 self.ids_withheld[name] = self.ids_withheld.get(name, 0) + int(ids.sum())
-                blanked = pc.if_else(pa.array(ids), pa.scalar(None, column.type), column)
-                extra = extra.set_column(k, extra.schema.field(k), blanked)
+                column = pc.if_else(pa.array(ids), pa.scalar(None, column.type), column)
+                extra = extra.set_column(k, extra.schema.field(k), column)
                 if pa.types.is_integer(column.type):
                     integer_columns.append(name)
+            if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+                column, masked = mask_embedded_ids(column)  # an ID inside longer text
+                if masked.any():
+                    self.ids_masked[name] = self.ids_masked.get(name, 0) + int(masked.sum())
+                    extra = extra.set_column(k, extra.schema.field(k), column)
         frame = extra.to_pandas()
         for name in integer_columns:  # else pandas makes them float for the blanks: 5 -> 5.0
             frame[name] = frame[name].astype("Int64")

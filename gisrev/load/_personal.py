@@ -142,6 +142,77 @@ def is_thai_id(value: Any) -> bool:
     return bool(thai_id_check_digit(d[None, :12])[0] == d[12])
 
 
+#: A run of digits that may hold an ID with its separators, for Arrow's RE2 (a pre-filter).
+_DIGIT_RUN_RE2 = f"[0-9{_THAI_DIGITS}](?:{ID_SEPARATORS[:-1]}*[0-9{_THAI_DIGITS}]){{12}}"
+#: The digit groups of one run of digits and separators, for Python's re.
+_RUN = re.compile(f"[0-9{_THAI_DIGITS}]+(?:{ID_SEPARATORS}[0-9{_THAI_DIGITS}]+)*")
+_GROUP = re.compile(f"[0-9{_THAI_DIGITS}]+")
+
+
+def mask_embedded_ids(values: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, np.ndarray]:
+    """Mask the Thai national ID numbers written inside longer text with ``x``.
+
+    "โทร 081-234-5678 บัตร 1-1017-00234-56-8" becomes "โทร 081-234-5678 บัตร
+    x-xxxx-xxxxx-xx-x": thirteen digits in a row of digit groups (spaces or dashes
+    between them) whose check digit is valid. A value that is an ID number and
+    nothing else is left to :func:`thai_id_mask`, which leaves the whole cell out.
+
+    Returns
+    -------
+    tuple
+        The text, and True for each value that had an ID number masked.
+
+    Examples
+    --------
+    >>> text, masked = mask_embedded_ids(pa.array(["บัตร 1101700234568 ค่ะ", "ref 1101700234567"]))
+    >>> text.to_pylist(), masked.tolist()
+    (['บัตร xxxxxxxxxxxxx ค่ะ', 'ref 1101700234567'], [True, False])
+    """
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    # Only values with thirteen digits in a row (separators allowed) go through Python.
+    mask = np.zeros(len(values), dtype=bool)
+    maybe = _fill(pc.match_substring_regex(values, _DIGIT_RUN_RE2))
+    where = np.flatnonzero(maybe & ~thai_id_mask(values))
+    if not len(where):
+        return values, mask
+    masked = [mask_text(text) for text in values.take(pa.array(where)).to_pylist()]
+    changed = np.array([new is not None for new in masked], dtype=bool)
+    if not changed.any():
+        return values, mask
+    mask[where[changed]] = True
+    replacements = pa.array([new for new in masked if new is not None], values.type)
+    return pc.replace_with_mask(values, pa.array(mask), replacements), mask
+
+
+def mask_text(text: str) -> str | None:
+    """Return ``text`` with the ID numbers inside it masked, or None when it holds none.
+
+    The per-cell twin of :func:`mask_embedded_ids`, for the register's per-row parser.
+    """
+    out = text
+    for run in _RUN.finditer(text):
+        groups = list(_GROUP.finditer(run.group()))
+        sizes = [len(g.group()) for g in groups]
+        for first in range(len(groups)):  # groups first..last holding exactly 13 digits
+            total = 0
+            for last in range(first, len(groups)):
+                total += sizes[last]
+                if total >= _ID_LENGTH:
+                    break
+            if total != _ID_LENGTH:
+                continue
+            start = run.start() + groups[first].start()
+            end = run.start() + groups[last].end()
+            if is_thai_id(text[start:end]):
+                out = (
+                    out[:start]
+                    + _GROUP.sub(lambda g: "x" * len(g.group()), out[start:end])
+                    + out[end:]
+                )
+    return None if out == text else out
+
+
 def withheld_warning(source: str, column: str, count: int) -> str:
     """Return the load warning for a column's ID numbers that were not stored (no values)."""
     if count == 1:
@@ -151,6 +222,15 @@ def withheld_warning(source: str, column: str, count: int) -> str:
     return (
         f"{source}: column {column!r} held {count} {values} (13 digits with a valid check "
         f"digit); {them} not stored"
+    )
+
+
+def masked_warning(source: str, column: str, count: int) -> str:
+    """Return the load warning for a column's text that had ID numbers masked (no values)."""
+    values = "value" if count == 1 else "values"
+    return (
+        f"{source}: column {column!r} held {count} {values} with a national ID number inside "
+        "the text; the number was stored as x's"
     )
 
 

@@ -21,7 +21,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from gisrev.load._personal import thai_id_mask
+from gisrev.load._personal import mask_embedded_ids, thai_id_mask
 from gisrev.load.normalise import BE_OFFSET, CODE_SEPARATORS
 
 #: Days of PostgreSQL's binary ``date``: an int32 counted from 2000-01-01.
@@ -80,6 +80,7 @@ class FastChunk:
     flagged: np.ndarray  # positions (in the chunk) the per-row parser must see
     n_read: int  # non-blank rows among those it parsed
     ids_withheld: dict[str, int]  # unmapped column -> ID numbers left out of its parsed rows
+    ids_masked: dict[str, int]  # unmapped column -> values with an ID number masked inside
 
 
 def parse_chunk(
@@ -199,17 +200,23 @@ def parse_chunk(
     # An ID number in an unmapped column (PDPA) is left out of attrs as a blank cell is.
     ids = {i: thai_id_mask(columns[i]) & ~blanks[i] for i, _ in rules.extra}
     stored = [blanks[i] | ids[i] if i in ids else b for i, b in enumerate(blanks)]
-    out["attrs"] = _attrs(columns, stored, rules.extra, n)
+    # One inside longer text is masked with x's.
+    shown, masked = list(columns), {}
+    for i, _ in rules.extra:
+        shown[i], masked[i] = mask_embedded_ids(columns[i])
+    out["attrs"] = _attrs(shown, stored, rules.extra, n)
     out["source_row"] = pa.array(row_nos, pa.int32())
 
     keep = ~flag & ~blank_row
     table = pa.table([out[f.name].cast(f.type) for f in SCHEMA], schema=SCHEMA).filter(keep)
     withheld = {h: int((ids[i] & keep).sum()) for i, h in rules.extra}
+    masked_kept = {h: int((masked[i] & keep).sum()) for i, h in rules.extra}
     return FastChunk(
         table=table,
         flagged=np.flatnonzero(flag),
         n_read=int(keep.sum()),
         ids_withheld={h: k for h, k in withheld.items() if k},
+        ids_masked={h: k for h, k in masked_kept.items() if k},
     )
 
 

@@ -35,7 +35,7 @@ from gisrev.db.copy import copy_columns
 from gisrev.db.schema import open_tables
 from gisrev.errors import InputError, MappingError
 from gisrev.load import _register_vec as _vec
-from gisrev.load._personal import is_thai_id, withheld_warning
+from gisrev.load._personal import is_thai_id, mask_text, masked_warning, withheld_warning
 from gisrev.load.mapping import ColumnMapping, read_mapping, resolve_columns, value_map
 from gisrev.load.normalise import (
     BE_OFFSET,
@@ -279,6 +279,7 @@ class _RowParser:
         # An ID number under any other header is personal data too: that cell is not kept.
         # Counted per column over the rows parsed (the fast path adds its own).
         self.ids_withheld: Counter[str] = Counter()
+        self.ids_masked: Counter[str] = Counter()
         self.year = year
         self.uses = value_map("register", "declared_use", mapping=mapping)
         self.owner_types = value_map("register", "owner_type", mapping=mapping)
@@ -332,7 +333,11 @@ class _RowParser:
             if is_thai_id(row[i]):
                 self.ids_withheld[h] += 1
                 continue
-            extra[h] = _jsonable(row[i])
+            value = _jsonable(row[i])
+            if isinstance(value, str) and (masked := mask_text(value)) is not None:
+                self.ids_masked[h] += 1  # an ID number inside longer text: masked
+                value = masked
+            extra[h] = value
         out["attrs"] = json.dumps(extra, ensure_ascii=False) if extra else None
         return out
 
@@ -607,6 +612,11 @@ def load_register(
                         for h in dict.fromkeys(h for _, h in parser.extra)
                         if parser.ids_withheld[h]
                     ),
+                    *(
+                        masked_warning(source, h, parser.ids_masked[h])
+                        for h in dict.fromkeys(h for _, h in parser.extra)
+                        if parser.ids_masked[h]
+                    ),
                 ),
             )
             finish_run(conn, t, report, lgu_code=settings.lgu_code, rejects=rejects)
@@ -663,6 +673,7 @@ def _parse_chunk(
         chunk = _vec.parse_chunk(rows, row_nos, fast)
         table, n_read, slow = chunk.table, chunk.n_read, chunk.flagged.tolist()
         parser.ids_withheld.update(chunk.ids_withheld)
+        parser.ids_masked.update(chunk.ids_masked)
     parsed: list[dict[str, Any]] = []
     for i in slow:
         row, row_no = rows[i], row_nos[i]

@@ -34,7 +34,7 @@ from gisrev.db.schema import Tables, open_tables
 from gisrev.errors import InputError, MappingError
 from gisrev.load._dbf import DbfColumns
 from gisrev.load._features import CATEGORIES, REQUIRED, Batcher, Decoder, decodes
-from gisrev.load._personal import withheld_warning
+from gisrev.load._personal import masked_warning, withheld_warning
 from gisrev.load.mapping import ColumnMapping, read_mapping, resolve_columns
 from gisrev.load.report import LoadReport, content_hash, finish_run, start_run
 
@@ -470,6 +470,7 @@ def load_vector(
                 f"stored as empty: {shown}; map them in [{kind}.values.{field}] of the mapping file"
             )
         warnings += [withheld_warning(source, c, k) for c, k in batcher.ids_withheld.items()]
+        warnings += [masked_warning(source, c, k) for c, k in batcher.ids_masked.items()]
         if strict and batcher.rejects:
             first = batcher.rejects[0].describe(source)
             msg = f"{first} ({len(batcher.rejects)} rejected in all; --strict: nothing was loaded)"
