@@ -20,7 +20,7 @@ from fixtures_load import chiang_mai_xy, utm_square, write_csv, write_vector, wr
 from sqlalchemy.engine import Engine
 
 from gisrev.config import Settings
-from gisrev.load import _register_vec, load_register, load_vector
+from gisrev.load import LoadReport, _register_vec, load_register, load_vector
 from gisrev.load._personal import is_thai_id, thai_id_check_digit, thai_id_mask
 
 SETTINGS = Settings(lgu_code="501004")
@@ -70,6 +70,19 @@ def _stored_text(engine: Engine) -> str:
         for table in ("register", "parcels", "load_runs", "rejects")
         for r in _rows(engine, f"SELECT row_to_json(t)::text FROM {table} t")
     )
+
+
+def _load_parcels(engine: Engine, folder: Path, records: list[dict[str, object]]) -> LoadReport:
+    """Load one 20 m parcel per record from a cp874 shapefile; return the load's report."""
+    x, y = chiang_mai_xy(32647)
+    shp = write_vector(
+        folder / "parcels.shp",
+        records,
+        [utm_square(x + 30 * k, y) for k in range(len(records))],
+        crs=32647,
+        encoding="cp874",
+    )
+    return load_vector(engine, shp, kind="parcels", settings=SETTINGS)
 
 
 # ------------------------------------------------------------ the detector
@@ -211,20 +224,11 @@ def test_the_load_command_prints_the_warning_and_no_id(
 
 
 def test_shapefile_leaves_id_numbers_out_of_attrs(clean_db: Engine, tmp_path: Path) -> None:
-    x, y = chiang_mai_xy(32647)
     notes = [*IDS, *BAD_CHECK, *OTHER]
     records = [
         {"PCODE": f"P{k}", "NOTE": note, "OWNER": "นายสมชาย ใจดี"} for k, note in enumerate(notes)
     ]
-    shp = write_vector(
-        tmp_path / "parcels.shp",
-        records,
-        [utm_square(x + 30 * k, y) for k in range(len(records))],
-        crs=32647,
-        encoding="cp874",
-    )
-
-    report = load_vector(clean_db, shp, kind="parcels", settings=SETTINGS)
+    report = _load_parcels(clean_db, tmp_path, records)
 
     assert report.n_loaded == len(notes)
     attrs = {
@@ -247,18 +251,9 @@ def test_id_numbers_in_a_number_field_are_left_out_and_other_numbers_stay_whole(
     clean_db: Engine, tmp_path: Path
 ) -> None:
     # A DBF number field wide enough for 13 digits: the ID is stored as a number.
-    x, y = chiang_mai_xy(32647)
     numbers = [int(PLAIN), int(_valid("520010098765")), int(BAD_CHECK[0]), 5, 1_234_567]
     records = [{"PCODE": f"P{k}", "REF": n, "AREA": float(n)} for k, n in enumerate(numbers)]
-    shp = write_vector(
-        tmp_path / "parcels.shp",
-        records,
-        [utm_square(x + 30 * k, y) for k in range(len(records))],
-        crs=32647,
-        encoding="cp874",
-    )
-
-    report = load_vector(clean_db, shp, kind="parcels", settings=SETTINGS)
+    report = _load_parcels(clean_db, tmp_path, records)
 
     attrs = {
         r.parcel_code: r.attrs for r in _rows(clean_db, "SELECT parcel_code, attrs FROM parcels")
@@ -345,16 +340,7 @@ def test_a_register_remark_keeps_its_text_with_the_id_masked(
 def test_a_map_layer_remark_keeps_its_text_with_the_id_masked(
     clean_db: Engine, tmp_path: Path
 ) -> None:
-    x, y = chiang_mai_xy(32647)
     records = [{"PCODE": f"P{k}", "NOTE": typed} for k, typed in enumerate(EMBEDDED)]
-    shp = write_vector(
-        tmp_path / "parcels.shp",
-        records,
-        [utm_square(x + 30 * k, y) for k in range(len(records))],
-        crs=32647,
-        encoding="cp874",
-    )
-
-    report = load_vector(clean_db, shp, kind="parcels", settings=SETTINGS)
+    report = _load_parcels(clean_db, tmp_path, records)
 
     _check_masked(clean_db, "parcels", report, "NOTE")
