@@ -105,18 +105,22 @@ def test_a_byte_cp874_lacks_is_refused_naming_feature_and_field(tmp_path: Path) 
         _ours(path, "CP874", 2)
 
 
-def test_a_word_in_a_number_field_is_refused_naming_feature_field_and_value(tmp_path: Path) -> None:
-    path = _shapefile(tmp_path / "p.shp", [{"AREA": 1.5}, {"AREA": 22.25}])
+def test_a_number_field_holding_something_else_comes_back_as_text(tmp_path: Path) -> None:
+    path = _shapefile(
+        tmp_path / "p.shp", [{"AREA": 1.5}, {"AREA": 22.25}, {"AREA": None}, {"AREA": 3.0}]
+    )
     dbf_file = path.with_suffix(".dbf")
     data = bytearray(dbf_file.read_bytes())
     at = data.index(b"22.25")
-    data[at : at + 5] = b"22.2."
+    data[at : at + 5] = b"22.2."  # a hand-edited DBF
     dbf_file.write_bytes(bytes(data))
 
-    with pytest.raises(
-        InputError, match=r"feature 1, field 'AREA': expected a number, found '22\.2\.\S*'"
-    ):
-        _ours(path, "CP874", 2)
+    (area,) = _ours(path, "CP874", 4)
+    # As typed, for the load to reject (a mapped field) or keep (an unmapped one); null stays null.
+    assert area.type == pa.string()
+    first, edited, blank, last = area.to_pylist()
+    assert (float(first), blank, float(last)) == (1.5, None, 3.0)
+    assert edited.startswith("22.2.") and edited.strip() == edited
 
 
 def test_fields_it_does_not_read_and_other_encodings_are_left_to_gdal(tmp_path: Path) -> None:

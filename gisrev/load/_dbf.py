@@ -6,7 +6,8 @@ fixed-width records, so a column is a strided slice of the file: this module
 trims, decodes and parses whole columns with numpy and Arrow, giving the same
 values GDAL gives (shapelib's rules: a NUL ends a value, spaces are trimmed at
 both ends, a blank is null). It serves character and numeric fields in CP874 or
-UTF-8; anything else (dates, logicals, another encoding, a header GDAL reads
+UTF-8 (a number field holding something else comes back as text, for the load to
+reject or keep); anything else (dates, logicals, another encoding, a header GDAL reads
 differently) is left to GDAL: :meth:`DbfColumns.open` returns None.
 """
 
@@ -178,45 +179,26 @@ class DbfColumns:
         return text
 
     def _number(self, block: np.ndarray, fids: np.ndarray, field: _Field) -> pa.Array:
-        if not _NUMBER_BYTES[block].all():
-            bad = int(np.flatnonzero(~_NUMBER_BYTES[block].all(axis=1))[0])
-            value = bytes(block[bad]).decode("latin-1").strip()
-            msg = (
-                f"{self.source}, feature {int(fids[bad])}, field {field.name!r}: "
-                f"expected a number, found {value!r}"
+        """Parse a number field as GDAL reads it: a blank, or asterisks, is null.
+
+        A batch in which some value is not a number ("12.5.0", a word) comes back as
+        the field's text instead, so that the load rejects those features for a
+        mapped field, with their value, and keeps the text of an unmapped one.
+        """
+        if _NUMBER_BYTES[block].all():
+            text = pc.utf8_trim(_fixed_width(block).cast(pa.string()), "\0 ")
+            text = pc.if_else(
+                pc.or_(pc.equal(pc.utf8_length(text), 0), pc.starts_with(text, "*")), None, text
             )
-            raise InputError(msg)
-        text = pc.utf8_trim(_fixed_width(block).cast(pa.string()), "\0 ")
-        # GDAL reads a blank, and the asterisks writers fill a null number with, as null.
-        text = pc.if_else(
-            pc.or_(pc.equal(pc.utf8_length(text), 0), pc.starts_with(text, "*")), None, text
-        )
-        try:
-            values = pc.cast(text, pa.float64())
-        except pa.ArrowInvalid:
-            bad, why = next((i, "a number") for i, v in enumerate(text) if not _parses(v))
-        else:
-            if field.arrow_type == pa.float64():
-                return values
             try:
-                return pc.cast(values, field.arrow_type)
+                values = pc.cast(text, pa.float64())
+                if field.arrow_type == pa.float64():
+                    return values
+                return pc.cast(values, field.arrow_type)  # fails on a fraction, as text below
             except pa.ArrowInvalid:
-                whole = pc.equal(pc.floor(values), values)
-                bad = next(i for i, w in enumerate(whole.to_pylist()) if w is False)
-                why = "a whole number, as the field's type says"
-        msg = (
-            f"{self.source}, feature {int(fids[bad])}, field {field.name!r}: "
-            f"expected {why}, found {text[bad].as_py()!r}"
-        )
-        raise InputError(msg)
-
-
-def _parses(value: pa.Scalar) -> bool:
-    try:
-        float(value.as_py() or 0)
-    except ValueError:
-        return False
-    return True
+                pass
+        text = self._text(block, fids, field.name)
+        return pc.if_else(pc.fill_null(pc.starts_with(text, "*"), False), None, text)
 
 
 def _fixed_width(block: np.ndarray) -> pa.FixedSizeBinaryArray:
