@@ -166,11 +166,12 @@ def deferred_indexes(conn: Connection, table: sa.Table) -> Iterator[None]:
         conn.execute(sa.schema.DropIndex(index, if_exists=True))
     for constraint in uniques:
         conn.execute(sa.schema.DropConstraint(constraint, if_exists=True))
+    # (exec_driver_sql: the catalogue's text goes to the server as it is, no bind markers)
     for conname, _ in primary:
-        conn.execute(sa.text(f"ALTER TABLE {name} DROP CONSTRAINT {quote(conname)}"))
+        conn.exec_driver_sql(f"ALTER TABLE {name} DROP CONSTRAINT {quote(conname)}")
     yield
     for conname, definition in primary:
-        conn.execute(sa.text(f"ALTER TABLE {name} ADD CONSTRAINT {quote(conname)} {definition}"))
+        conn.exec_driver_sql(f"ALTER TABLE {name} ADD CONSTRAINT {quote(conname)} {definition}")
     for constraint in uniques:
         conn.execute(sa.schema.AddConstraint(constraint))
     for index in indexes:
