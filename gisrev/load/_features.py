@@ -179,17 +179,15 @@ class Batcher:
         self.bounds = np.array([np.inf, np.inf, -np.inf, -np.inf])
 
     def columns_of(
-        self, batch: Any, shapes: _Shapes | None = None, *, fid_column: str, geom_column: str
+        self, batch: Any, shapes: _Shapes, *, fid_column: str, geom_column: str
     ) -> tuple[list[str], list[ColumnValues]]:
         """Return (column names, Arrow columns) of the features of one batch that load.
 
-        ``shapes`` is the batch's :meth:`decode`, if done already.
+        ``shapes`` is the batch's :meth:`decode`.
         """
         n = batch.num_rows
         self.n_read += n
         fids = np.asarray(batch.column(fid_column).to_numpy(zero_copy_only=False), dtype=np.int64)
-        if shapes is None:
-            shapes = self.decode(batch, geom_column=geom_column)
         attrs = batch.drop_columns([fid_column, geom_column])
         self._check_text(attrs, fids)
         rejected = np.zeros(n, dtype=bool)
@@ -341,16 +339,15 @@ class Batcher:
             shapes.source_bounds = np.array(extent)
         elif moved is None and usable.any():
             shapes.source_bounds = shapely.total_bounds(geoms[usable])
-        if moved is not None:
-            if self.operation is None and self.transformer is not None:
-                shapes.operation = _operation(self.transformer)
-        elif self.reproject is not None and usable.any():
+        transformed = moved is not None
+        if not transformed and self.reproject is not None and usable.any():
             # The batch's coordinate arrays at once (x and y, no interleaving copy), PROJ
             # interpolated on a grid checked against PROJ to a millimetre (_reproject.py).
             geoms[usable] = shapely.transform(geoms[usable], self.reproject, interleaved=False)
-            if self.operation is None and self.transformer is not None:
-                # The operation PROJ actually used (known only once it has transformed).
-                shapes.operation = _operation(self.transformer)
+            transformed = True
+        if transformed and self.operation is None and self.transformer is not None:
+            # The operation PROJ actually used (known only once it has transformed).
+            shapes.operation = _operation(self.transformer)
         invalid = np.flatnonzero(usable & ~shapely.is_valid(geoms))
         if len(invalid):
             # Repair only the invalid subset; keep the polygonal parts of what make_valid returns.

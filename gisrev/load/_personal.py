@@ -172,8 +172,9 @@ def mask_embedded_ids(values: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, np.
         values = values.combine_chunks()
     # Only values with thirteen digits in a row (separators allowed) go through Python.
     mask = np.zeros(len(values), dtype=bool)
-    maybe = _fill(pc.match_substring_regex(values, _DIGIT_RUN_RE2))
-    where = np.flatnonzero(maybe & ~thai_id_mask(values))
+    where = np.flatnonzero(_fill(pc.match_substring_regex(values, _DIGIT_RUN_RE2)))
+    if len(where):  # a value that is an ID and nothing else is thai_id_mask's, not ours
+        where = where[~thai_id_mask(values.take(pa.array(where)))]
     if not len(where):
         return values, mask
     masked = [mask_text(text) for text in values.take(pa.array(where)).to_pylist()]
