@@ -11,11 +11,13 @@ test:
 	@scripts/setup.sh --test
 	.venv/bin/ruff check gisrev tests bench notebooks
 	.venv/bin/mypy
+	.venv/bin/lint-imports
 	.venv/bin/python -m pytest $(PYTEST_ARGS)
 
 lint:
 	.venv/bin/ruff check gisrev tests bench notebooks
 	.venv/bin/mypy
+	.venv/bin/lint-imports
 
 bench:
 	.venv/bin/python bench/load.py

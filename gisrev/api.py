@@ -30,13 +30,12 @@ import shapely
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from gisrev.codes import FINDING_CODES  # DESIGN.md order, the order of findings.flags
 from gisrev.config import Settings, load_settings
 from gisrev.db import make_engine
 from gisrev.errors import InputError
-from gisrev.load.normalise import BE_OFFSET
-from gisrev.outputs._years import tax_year
 from gisrev.tax import Regime
+from gisrev.vocab import FINDING_CODES  # DESIGN.md order, the order of findings.flags
+from gisrev.years import be, tax_year
 
 __all__ = [
     "FINDING_CODES",
@@ -98,7 +97,7 @@ def be_year(year: int | str) -> int:
     >>> be_year(2023), be_year(2566)
     (2566, 2566)
     """
-    return ce_year(year) + BE_OFFSET
+    return be(ce_year(year))
 
 
 def connect(url: str | None = None, *, config: str | os.PathLike[str] | None = None) -> Engine:
@@ -520,7 +519,7 @@ def gap_by_year(
         ), conn, params={"lgu": lgu})
     if wanted is not None:
         df = df[df["tax_year"].isin(wanted)].reset_index(drop=True)
-    df.insert(1, "tax_year_be", df["tax_year"] + BE_OFFSET)
+    df.insert(1, "tax_year_be", be(df["tax_year"]))
     for col in ("findings", "unregistered"):
         df[col] = df[col].astype("int64")
     return df

@@ -14,8 +14,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from gisrev.codes import FINDING_CODES
 from gisrev.errors import InputError
+from gisrev.vocab import FINDING_CODES
 
 DEFAULT_DATABASE_URL = "postgresql://gisrev:gisrev@localhost:5432/gisrev"
 

@@ -9,9 +9,8 @@ from gisrev.load.normalise import (
     normalise_parcel_code,
     parse_number,
     sqwah_from_rai_ngan_wah,
-    thai_to_arabic_digits,
-    to_ce_year,
 )
+from gisrev.years import thai_to_arabic_digits, to_ce_year
 
 
 def test_thai_digits_become_arabic() -> None:

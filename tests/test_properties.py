@@ -24,8 +24,9 @@ from sqlalchemy.engine import Engine
 from gisrev.config import Settings
 from gisrev.errors import InputError
 from gisrev.load import load_register
-from gisrev.load.normalise import normalise_parcel_code, parse_number, to_ce_year
+from gisrev.load.normalise import normalise_parcel_code, parse_number
 from gisrev.load.register import _csv_rows, _Rejected, _RowParser
+from gisrev.years import to_ce_year
 
 THAI_DIGITS = "๐๑๒๓๔๕๖๗๘๙"
 CODE_CHARS = "ABCDEFGHJKMNPQRSTUVWXYZ0123456789กขคงจชซดตนบปผพมยรลวสหอ"

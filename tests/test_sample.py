@@ -13,11 +13,11 @@ import pyogrio
 import pytest
 from openpyxl import load_workbook
 
-from gisrev.codes import FINDING_CODES
 from gisrev.load.normalise import normalise_parcel_code
 from gisrev.sample import generate_town
 from gisrev.sample._people import thai_id_check_digit
 from gisrev.sample._write import REGISTER_HEADERS
+from gisrev.vocab import FINDING_CODES
 
 BUNDLED = Path(__file__).resolve().parents[1] / "data" / "sample-town"
 THAI = re.compile("[\u0e00-\u0e7f]")

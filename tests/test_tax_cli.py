@@ -122,7 +122,10 @@ def test_defaults_are_no_building_individual_not_vacant() -> None:
             ["--year", "2019", "--use", "other", "--land-value", "1"],
             "--year 2562 BE (2019 CE) is not supported; expected 2563-2569 BE or 2020-2026 CE",
         ),
-        (["--year", "next", "--use", "other", "--land-value", "1"], "'next' is not a year"),
+        (
+            ["--year", "next", "--use", "other", "--land-value", "1"],
+            "tax year next: expected a year such as 2566 (BE) or 2023 (CE)",
+        ),
         (
             ["--year", "2024", "--use", "shop", "--land-value", "1"],
             "--use 'shop' is not a use; expected one of agriculture, residential-primary",

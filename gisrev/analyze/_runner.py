@@ -16,13 +16,13 @@ import sqlalchemy as sa
 from psycopg import sql as pgsql
 from sqlalchemy.engine import Connection, Engine
 
-from gisrev.codes import FINDING_CODES
 from gisrev.config import Settings
 from gisrev.db.copy import psycopg_connection
 from gisrev.db.engine import transaction
 from gisrev.db.schema import open_tables
 from gisrev.errors import TaxRuleError
-from gisrev.load.normalise import BE_OFFSET
+from gisrev.vocab import FINDING_CODES, label_rows
+from gisrev.years import be, to_ce_year
 
 BATCH_ROWS = 100_000
 
@@ -74,7 +74,7 @@ class AnalysisReport:
     def summary(self) -> str:
         """Return a few lines for a terminal: findings per code and the revenue gap."""
         lines = [
-            f"tax year {self.tax_year + BE_OFFSET} ({self.tax_year}), lgu {self.lgu_code}: "
+            f"tax year {be(self.tax_year)} ({self.tax_year}), lgu {self.lgu_code}: "
             f"{self.n_parcels:,} parcels, {self.n_register:,} register rows, "
             f"{sum(self.matched.values()):,} matched "
             f"({', '.join(f'{k} {v:,}' for k, v in self.matched.items())})",
@@ -268,9 +268,9 @@ def _check_year(year: int, regime_name: str) -> None:
 
     regime = get_regime(regime_name)
     if year not in regime.supported_years:
-        years = ", ".join(f"{y + BE_OFFSET} ({y})" for y in regime.supported_years)
+        years = ", ".join(f"{be(y)} ({y})" for y in regime.supported_years)
         msg = (
-            f"tax year {year + BE_OFFSET} ({year}) has no tax rules "
+            f"tax year {be(year)} ({year}) has no tax rules "
             f"in the {regime_name!r} regime; "
             f"expected one of {years}"
         )
@@ -309,14 +309,14 @@ def run_analysis(
     AnalysisReport
         Counts per finding code, the revenue gap and seconds per stage.
     """
-    year = year - BE_OFFSET if year > 2400 else year
+    year = to_ce_year(year)
     _check_year(year, settings.regime)
     t = open_tables(engine)
     th = settings.thresholds
     params: dict[str, Any] = {
         "lgu": settings.lgu_code,
         "year": year,
-        "year_be": str(year + BE_OFFSET),
+        "year_be": str(be(year)),
         "underpaid_min_baht": th.underpaid_min_baht,
         "underpaid_min_share": th.underpaid_min_share,
         "arrears_min_baht": th.arrears_min_baht,
@@ -358,6 +358,11 @@ def run_analysis(
         params["run_id"] = run_id
         _tune_session(conn)
         psycopg_connection(conn).execute(_sql_file("05_functions.sql").encode())
+        conn.execute(
+            sa.text("INSERT INTO pg_temp.gisrev_labels (kind, code, th, en)"
+                    " VALUES (:kind, :code, :th, :en)"),
+            label_rows(),
+        )
         now = time.perf_counter()
         _run_step(conn, "10_scope.sql", params)
         now = stage("scope", now)

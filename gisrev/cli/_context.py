@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+from typing import Any
 
+import click
 from sqlalchemy.engine import Engine
 
 from gisrev.config import Settings, load_settings
+from gisrev.years import tax_year
 
 
 @dataclasses.dataclass
@@ -39,3 +42,19 @@ class CliContext:
         """Release the engine's connections."""
         if self._engine is not None:
             self._engine.dispose()
+
+
+class TaxYearType(click.ParamType):
+    """A tax year given in BE (2566), CE (2023) or Thai digits; the command gets it in CE.
+
+    A bad year is gisrev's one-line error (exit 2), the same for every ``--year``.
+    """
+
+    name = "YEAR"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        return tax_year(value)
+
+
+#: The type of every ``--year`` option.
+TAX_YEAR = TaxYearType()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from gisrev.cli._context import CliContext
+from gisrev.cli._context import TAX_YEAR, CliContext
 from gisrev.cli.export_keying import keying
 
 
@@ -16,16 +16,15 @@ def export() -> None:
 
 
 @export.command("findings")
-@click.option("--year", required=True, help="Tax year, BE (2566) or CE (2023).")
+@click.option("--year", type=TAX_YEAR, required=True, help="Tax year, BE (2566) or CE (2023).")
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="File to write: .csv (UTF-8 with BOM), .xlsx or .gpkg (styled for QGIS).")
 @click.pass_obj
-def findings(obj: CliContext, year: str, out: Path) -> None:
+def findings(obj: CliContext, year: int, out: Path) -> None:
     """Export the year's findings in survey order."""
-    from gisrev.outputs._years import tax_year
     from gisrev.outputs.export import export_findings
 
-    n = export_findings(obj.engine(), out, year=tax_year(year), settings=obj.settings)
+    n = export_findings(obj.engine(), out, year=year, settings=obj.settings)
     click.echo(f"{n:,} findings written to {out}")
 
 

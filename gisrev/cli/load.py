@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from gisrev.cli._context import CliContext
+from gisrev.cli._context import TAX_YEAR, CliContext
 from gisrev.load.report import LoadReport
 
 
@@ -86,7 +86,8 @@ for _kind in ("parcels", "buildings", "zones"):
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--sheet", help="XLSX sheet name or number (default: the first).")
 @click.option("--mapping", type=click.Path(exists=True, dir_okay=False), help="TOML mapping file.")
-@click.option("--year", metavar="Y", help="Tax year (BE or CE) for rows without one.")
+@click.option("--year", type=TAX_YEAR, metavar="Y",
+              help="Tax year (BE or CE) for rows without one.")
 @click.option("--encoding", help="CSV encoding (default: detected: UTF-8, UTF-8 BOM or cp874).")
 @click.option("--strict", is_flag=True, help="Fail, loading nothing, if any row is rejected.")
 @click.pass_obj
@@ -95,7 +96,7 @@ def register(
     path: str,
     sheet: str | None,
     mapping: str | None,
-    year: str | None,
+    year: int | None,
     encoding: str | None,
     strict: bool,
 ) -> None:

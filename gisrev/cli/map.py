@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import click
 
-from gisrev.cli._context import CliContext
+from gisrev.cli._context import TAX_YEAR, CliContext
 
 
 @click.command("map")
-@click.option("--year", required=True, help="Tax year, BE (2566) or CE (2023).")
+@click.option("--year", type=TAX_YEAR, required=True, help="Tax year, BE (2566) or CE (2023).")
 @click.option(
     "--out",
     "out_dir",
@@ -32,7 +32,7 @@ from gisrev.cli._context import CliContext
 @click.pass_obj
 def map_command(
     obj: CliContext,
-    year: str,
+    year: int,
     out_dir: str,
     packages: int | None,
     by: str | None,
@@ -40,13 +40,12 @@ def map_command(
     tiles: str | None,
 ) -> None:
     """Write offline survey maps, work packages and worklists."""
-    from gisrev.outputs._years import tax_year
     from gisrev.outputs.maps import make_maps
 
     report = make_maps(
         obj.engine(),
         out_dir,
-        year=tax_year(year),
+        year=year,
         settings=obj.settings,
         packages=packages,
         by=by,

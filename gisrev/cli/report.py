@@ -6,32 +6,31 @@ from pathlib import Path
 
 import click
 
-from gisrev.cli._context import CliContext
+from gisrev.cli._context import TAX_YEAR, CliContext
+from gisrev.years import be
 
 
 @click.command()
-@click.option("--year", required=True, help="Tax year, BE (2566) or CE (2023).")
+@click.option("--year", type=TAX_YEAR, required=True, help="Tax year, BE (2566) or CE (2023).")
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="File to write: .html, .pdf (printed by headless Chromium) or .xlsx (tables).")
 @click.option("--top", default=20, show_default=True, type=click.IntRange(1, 1000),
               help="How many parcels the largest-gap table lists.")
 @click.pass_obj
-def report(obj: CliContext, year: str, out: Path, top: int) -> None:
+def report(obj: CliContext, year: int, out: Path, top: int) -> None:
     """Write the revenue-gap report for a tax year, in Thai and English.
 
     One page: totals, gap by finding, zone and use, the parcels with the largest
     gap, charts and a map of the appraisal zones.
     """
     from gisrev.api import summary
-    from gisrev.load.normalise import BE_OFFSET
-    from gisrev.outputs._years import tax_year
     from gisrev.outputs.report import write_report
 
-    ce_year = tax_year(year)
+    ce_year = year
     engine = obj.engine()
     path = write_report(ce_year, out, engine=engine, lgu=obj.settings.lgu_code, top=top)
     totals = summary(ce_year, engine=engine, lgu=obj.settings.lgu_code, top=0).totals
     click.echo(
-        f"Wrote {path} (tax year {ce_year + BE_OFFSET}: {totals['findings']:,} findings, "
+        f"Wrote {path} (tax year {be(ce_year)}: {totals['findings']:,} findings, "
         f"revenue gap {totals['gap']:,.0f} baht)."
     )

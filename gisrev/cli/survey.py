@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from gisrev.cli._context import CliContext
+from gisrev.cli._context import TAX_YEAR, CliContext
 
 _SHOWN_REJECTS = 5
 
@@ -43,22 +43,21 @@ def import_command(obj: CliContext, path: Path, strict: bool) -> None:
 
 
 @survey.command("form")
-@click.option("--year", required=True, help="Tax year of the findings, BE or CE.")
+@click.option("--year", type=TAX_YEAR, required=True, help="Tax year of the findings, BE or CE.")
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder for the forms.")
 @click.option("--maps", "maps_dir", type=click.Path(file_okay=False, exists=True, path_type=Path),
               help="The folder `gisrev map` wrote: one form per worklist in it.")
 @click.pass_obj
-def form_command(obj: CliContext, year: str, out: Path, maps_dir: Path | None) -> None:
+def form_command(obj: CliContext, year: int, out: Path, maps_dir: Path | None) -> None:
     """Write survey forms: CSV and XLSX templates, a QField GeoPackage and an ODK XLSForm.
 
     With --maps, one set per worklist `gisrev map` wrote; otherwise one set
     listing every finding of the year in priority order.
     """
-    from gisrev.outputs._years import tax_year
     from gisrev.survey import write_survey_forms
 
-    forms = write_survey_forms(obj.engine(), out, year=tax_year(year), settings=obj.settings,
+    forms = write_survey_forms(obj.engine(), out, year=year, settings=obj.settings,
                                maps_dir=maps_dir)
     n = sum(f.n_parcels for f in forms)
     click.echo(f"Wrote {len(forms)} survey form(s) for {n:,} parcel(s) to {out}:")

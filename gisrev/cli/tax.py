@@ -8,10 +8,10 @@ from typing import Any
 
 import click
 
-from gisrev.cli._context import CliContext
+from gisrev.cli._context import TAX_YEAR, CliContext
 from gisrev.errors import InputError
-from gisrev.load.normalise import BE_OFFSET, to_ce_year
 from gisrev.tax import Property, TaxResult, get_regime
+from gisrev.years import be
 
 
 class _OneLineErrors(click.Command):
@@ -22,6 +22,9 @@ class _OneLineErrors(click.Command):
             return super().parse_args(ctx, args)
         except click.UsageError as exc:
             msg = f"tax {self.name}: {exc.format_message()} (see 'gisrev tax {self.name} --help')"
+            raise InputError(msg) from exc
+        except InputError as exc:  # a bad --year: gisrev's own message, named after the command
+            msg = f"tax {self.name}: {exc}"
             raise InputError(msg) from exc
 
 
@@ -47,25 +50,13 @@ class _Baht(click.ParamType):
         return amount
 
 
-class _TaxYear(click.ParamType):
-    """A tax year, BE or CE (a year above 2400 is BE), returned as CE."""
-
-    name = "YEAR"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
-        try:
-            return to_ce_year(value)
-        except ValueError:
-            self.fail(f"{value!r} is not a year (e.g. 2567 BE or 2024 CE)")
-
-
 @click.group()
 def tax() -> None:
     """Work out the Land and Building Tax of one property."""
 
 
 @tax.command("estimate", cls=_OneLineErrors)
-@click.option("--year", "tax_year", type=_TaxYear(), required=True, help="Tax year, BE or CE.")
+@click.option("--year", "tax_year", type=TAX_YEAR, required=True, help="Tax year, BE or CE.")
 @click.option(
     "--use",
     required=True,
@@ -113,8 +104,8 @@ def estimate(
     if tax_year not in regime.supported_years:
         first, last = regime.supported_years[0], regime.supported_years[-1]
         msg = (
-            f"tax estimate: --year {tax_year + BE_OFFSET} BE ({tax_year} CE) is not supported; "
-            f"expected {first + BE_OFFSET}-{last + BE_OFFSET} BE or {first}-{last} CE"
+            f"tax estimate: --year {be(tax_year)} BE ({tax_year} CE) is not supported; "
+            f"expected {be(first)}-{be(last)} BE or {first}-{last} CE"
         )
         raise InputError(msg)
     if use not in regime.uses:
@@ -141,7 +132,7 @@ def estimate(
 def _breakdown(result: TaxResult, regime: str) -> str:
     """Format the breakdown: amounts right-aligned first, so Thai labels need no column width."""
     prop = result.property
-    year_be = prop.tax_year + BE_OFFSET
+    year_be = be(prop.tax_year)
     lines = [
         f"Land and Building Tax ({regime}), tax year {year_be} BE ({prop.tax_year} CE)"
         f" · ปีภาษี {year_be}",

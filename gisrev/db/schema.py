@@ -290,12 +290,13 @@ def database_srid(bind: Engine | Connection) -> int | None:
 
 
 def _view_sql() -> list[str]:
-    """Return the SQL files under gisrev/db/views/ in name order (views for QGIS, notebooks)."""
-    folder = resources.files("gisrev.db") / "views"
-    if not folder.is_dir():
-        return []
+    """Return the shared functions, then the SQL files under gisrev/db/views/ in name order."""
+    package = resources.files("gisrev.db")
+    folder = package / "views"
     files = sorted((f for f in folder.iterdir() if f.name.endswith(".sql")), key=lambda f: f.name)
-    return [f.read_text(encoding="utf-8") for f in files]
+    return [(package / "functions.sql").read_text(encoding="utf-8")] + [
+        f.read_text(encoding="utf-8") for f in files
+    ]
 
 
 # Statements that bring a database of the version before up to this version.

@@ -31,8 +31,9 @@ from gisrev.load._personal import mask_embedded_ids, thai_id_mask, thai_id_numbe
 from gisrev.load._reproject import TOLERANCE_DEG, TOLERANCE_M, GridTransformer
 from gisrev.load._wkb import reproject_polygons
 from gisrev.load.mapping import ColumnMapping, value_map
-from gisrev.load.normalise import CODE_SEPARATORS, parse_number, to_ce_year
+from gisrev.load.normalise import CODE_SEPARATORS, parse_number
 from gisrev.load.report import Reject
+from gisrev.years import be, to_ce_year
 
 #: Canonical categories of coded fields; other values are stored as NULL with a warning.
 CATEGORIES: dict[tuple[str, str], tuple[str, ...]] = {
@@ -491,7 +492,7 @@ class Batcher:
                 if year:
                     built = None if parse_number(v) is None else to_ce_year(v)
                     if built is not None and built > this_year:
-                        raise ValueError(f"a year built no later than {this_year + 543} (BE)")
+                        raise ValueError(f"a year built no later than {be(this_year)} (BE)")
                     read.append(built)
                     continue
                 number = parse_number(v)

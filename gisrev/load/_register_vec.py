@@ -22,7 +22,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from gisrev.load._personal import mask_embedded_ids, thai_id_mask
-from gisrev.load.normalise import BE_OFFSET, CODE_SEPARATORS
+from gisrev.load.normalise import CODE_SEPARATORS
+from gisrev.years import ce_years
 
 #: Days of PostgreSQL's binary ``date``: an int32 counted from 2000-01-01.
 
@@ -145,7 +146,7 @@ def parse_chunk(
         .fill_null(0)
         .to_numpy(zero_copy_only=False)
     )
-    years = np.where(years > 2400, years - BE_OFFSET, years)
+    years = ce_years(years)
     if rules.year is None:
         flag |= year_blank
         ok_year = plain_year & (years >= 1900) & (years <= min(2200, rules.latest_year))

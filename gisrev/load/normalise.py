@@ -10,12 +10,10 @@ import math
 import re
 from typing import Any
 
+from gisrev.years import thai_to_arabic_digits
+
 SQWAH_PER_RAI = 400.0
 SQWAH_PER_NGAN = 100.0
-BE_OFFSET = 543
-_BE_THRESHOLD = 2400
-
-_THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 #: Removed from parcel codes, as literal characters so that Python's ``re`` and Arrow's
 #: RE2 read the class alike: whitespace, also no-break and zero-width spaces (Thai text
 #: carries U+200B), hyphens, also the dashes and minus signs word processors put in
@@ -26,17 +24,6 @@ CODE_SEPARATORS = (
 )
 _CODE_DROP = re.compile(CODE_SEPARATORS)
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
-
-
-def thai_to_arabic_digits(text: str) -> str:
-    """Replace Thai digits (๐–๙) with Arabic ones.
-
-    Examples
-    --------
-    >>> thai_to_arabic_digits("๒๕๖๖")
-    '2566'
-    """
-    return text.translate(_THAI_DIGITS)
 
 
 def normalise_parcel_code(code: str) -> str:
@@ -99,36 +86,6 @@ def parse_number(value: Any) -> float | None:
         msg = "a number such as 1,234.50"
         raise ValueError(msg)
     return float(text)
-
-
-def to_ce_year(value: Any) -> int:
-    """Return a tax year in the Common Era; a year above 2400 is Buddhist Era.
-
-    Examples
-    --------
-    >>> to_ce_year("๒๕๖๖")
-    2023
-    >>> to_ce_year(2024)
-    2024
-
-    Raises
-    ------
-    ValueError
-        When the value is not a plausible year.
-    """
-    msg = "a year such as 2566 (BE) or 2023 (CE)"
-    try:
-        number = parse_number(value)
-    except ValueError:
-        raise ValueError(msg) from None
-    if number is None or number != int(number):
-        raise ValueError(msg)
-    year = int(number)
-    if year > _BE_THRESHOLD:
-        year -= BE_OFFSET
-    if not 1900 <= year <= 2200:
-        raise ValueError(msg)
-    return year
 
 
 def sqwah_from_rai_ngan_wah(rai: Any = None, ngan: Any = None, wah: Any = None) -> float | None:

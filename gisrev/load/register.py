@@ -38,16 +38,14 @@ from gisrev.load import _register_vec as _vec
 from gisrev.load._personal import is_thai_id, mask_text, masked_warning, withheld_warning
 from gisrev.load.mapping import ColumnMapping, read_mapping, resolve_columns, value_map
 from gisrev.load.normalise import (
-    BE_OFFSET,
     is_blank,
     mask_id,
     normalise_parcel_code,
     parse_number,
     sqwah_from_rai_ngan_wah,
-    thai_to_arabic_digits,
-    to_ce_year,
 )
 from gisrev.load.report import LoadReport, Reject, content_hash, finish_run, start_run
+from gisrev.years import be, ce_date, ce_year_number, thai_to_arabic_digits, to_ce_year
 
 DECLARED_USES = ("agriculture", "residential", "other", "vacant", "mixed")
 OWNER_TYPES = ("individual", "juristic")
@@ -232,7 +230,7 @@ def _parse_date(value: Any) -> dt.date | None:
     if isinstance(value, dt.datetime):
         value = value.date()
     if isinstance(value, dt.date):
-        return value.replace(year=value.year - BE_OFFSET) if value.year > 2400 else value
+        return ce_date(value)
     if isinstance(value, int | float):
         # An Excel day serial; a small number is a year typed into the date column (2566 would
         # be 1907) and a huge one overflows: neither is a payment date.
@@ -245,8 +243,7 @@ def _parse_date(value: Any) -> dt.date | None:
         raise ValueError("a date such as 15/04/2566 or 2023-04-15")
     a, b, c = (int(g) for g in match.groups())
     year, month, day = (a, b, c) if a > 31 else (c, b, a)
-    if year > 2400:
-        year -= BE_OFFSET
+    year = ce_year_number(year)
     try:
         return dt.date(year, month, day)
     except ValueError as exc:
@@ -363,11 +360,11 @@ class _RowParser:
             raise _Rejected("tax_year", value, str(exc)) from exc
         if self.year is not None and year != self.year:
             raise _Rejected(
-                "tax_year", value, f"tax year {self.year + BE_OFFSET} (as given with --year)"
+                "tax_year", value, f"tax year {be(self.year)} (as given with --year)"
             )
         latest = dt.date.today().year + 1  # next year's register may be prepared in advance
         if year > latest:
-            expected = f"a tax year no later than {latest + BE_OFFSET} (BE)"
+            expected = f"a tax year no later than {be(latest)} (BE)"
             raise _Rejected("tax_year", value, expected)
         return year
 

@@ -24,11 +24,11 @@ from sqlalchemy.engine import Connection, Engine
 
 from gisrev.config import Settings
 from gisrev.db.engine import transaction
+from gisrev.db.runs import require_analysed
 from gisrev.db.schema import open_tables
 from gisrev.errors import InputError
-from gisrev.load.normalise import BE_OFFSET
-from gisrev.outputs._spreadsheet import csv_text
-from gisrev.outputs._years import require_analysed, tax_year
+from gisrev.spreadsheet import csv_text
+from gisrev.years import be, tax_year
 
 __all__ = ["EXPORT_COLUMNS", "export_findings", "findings_frame"]
 
@@ -121,7 +121,7 @@ def _write_csv(frame: pd.DataFrame, path: Path) -> None:
 def _write_xlsx(frame: pd.DataFrame, path: Path, *, year: int) -> None:
     wb = Workbook()
     ws = wb.active
-    ws.title = f"findings {year + BE_OFFSET}"
+    ws.title = f"findings {be(year)}"
     header_font = Font(bold=True, color="FFFFFF")
     header_fill = PatternFill("solid", fgColor="305496")
     for j, col in enumerate(frame.columns, start=1):
@@ -173,7 +173,7 @@ def _write_gpkg(engine: Engine | Connection, path: Path, *, year: int, settings:
     if path.exists():
         path.unlink()
     parcels.to_file(path, layer=LAYER, driver="GPKG", engine="pyogrio")
-    _embed_style(path, LAYER, _qml(), name=f"gisrev findings {year + BE_OFFSET}")
+    _embed_style(path, LAYER, _qml(), name=f"gisrev findings {be(year)}")
     return len(parcels)
 
 

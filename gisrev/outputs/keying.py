@@ -24,10 +24,9 @@ from sqlalchemy.engine import Connection, Engine
 
 from gisrev.config import Settings
 from gisrev.db.engine import transaction
-from gisrev.load.normalise import BE_OFFSET
-from gisrev.outputs._spreadsheet import text_cells
-from gisrev.outputs._years import tax_year
-from gisrev.survey._fields import CONFIRMED_OUTCOMES, OUTCOMES
+from gisrev.spreadsheet import text_cells
+from gisrev.vocab import CONFIRMED_OUTCOMES, OUTCOMES, USE_LABELS
+from gisrev.years import be, tax_year
 
 # (column in the frame, Thai heading), in the data-entry form's order.
 KEYING_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -49,14 +48,6 @@ KEYING_COLUMNS: tuple[tuple[str, str], ...] = (
     ("notes", "หมายเหตุ"),
 )
 
-# Use categories as the Act and LTAX name them.
-_USE_TH = {
-    "agriculture": "ประกอบเกษตรกรรม",
-    "residential": "อยู่อาศัย",
-    "other": "อื่น ๆ",
-    "vacant": "ทิ้งไว้ว่างเปล่าหรือไม่ได้ทำประโยชน์ตามควรแก่สภาพ",
-    "mixed": "ใช้ประโยชน์หลายประเภท",
-}
 _OUTCOME_TH = {c.code: c.label_th for c in OUTCOMES}
 
 # Each parcel's latest visit (the survey_latest view), when made from 1 January of the year on.
@@ -127,10 +118,10 @@ def keying_frame(engine: Engine | Connection, *, year: int, settings: Settings) 
         records.append({
             "order": i, "parcel_code": r["parcel_code"], "deed_type": r["deed_type"],
             "deed_no": r["deed_no"], "owner_name": r["owner_name"],
-            "use_th": _USE_TH.get(r["use"] or "", r["use"]), "rai": rai, "ngan": ngan,
+            "use_th": USE_LABELS.get(r["use"], (r["use"],))[0], "rai": rai, "ngan": ngan,
             "wah": wah, "buildings_count": r["buildings_count"], "floors": r["floors"],
             "outcome_th": _OUTCOME_TH[r["outcome"]],
-            "visited_at_be": f"{visited.day}/{visited.month}/{visited.year + BE_OFFSET}",
+            "visited_at_be": f"{visited.day}/{visited.month}/{be(visited.year)}",
             "surveyor": r["surveyor"], "reason_th": r["reason_th"], "notes": r["notes"],
         })
     return pd.DataFrame(records, columns=[c for c, _ in KEYING_COLUMNS])
@@ -161,7 +152,7 @@ def write_keying_sheet(
         Gives the municipality (``lgu_code``).
     """
     frame = keying_frame(engine, year=year, settings=settings)
-    year_be = tax_year(year) + BE_OFFSET
+    year_be = be(tax_year(year))
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(f"บันทึก LTAX ปีภาษี {year_be}"[:31])
     ws.freeze_panes = "C2"

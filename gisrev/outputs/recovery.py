@@ -27,7 +27,8 @@ from sqlalchemy.engine import Connection, Engine
 
 from gisrev.config import Settings
 from gisrev.db.engine import transaction
-from gisrev.outputs._years import require_analysed, tax_year
+from gisrev.db.runs import require_analysed
+from gisrev.years import tax_year
 
 RECOVERY_COLUMNS: tuple[str, ...] = (
     "parcel_code", "flags", "how", "tax_assessed_before", "tax_assessed_after", "recovered",

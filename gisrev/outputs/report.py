@@ -32,25 +32,13 @@ from matplotlib.figure import Figure
 from sqlalchemy.engine import Connection, Engine
 
 from gisrev import api
-from gisrev.codes import FINDING_LABELS
 from gisrev.errors import GisrevError, InputError
-from gisrev.outputs._years import tax_year
+from gisrev.vocab import FINDING_LABELS, USE_LABELS
+from gisrev.years import tax_year
 
-__all__ = ["USE_LABELS", "render_html", "write_report"]
+__all__ = ["render_html", "write_report"]
 
 _TEMPLATES = Path(__file__).parent / "templates"
-
-#: Thai and English labels of use categories and sub-cases.
-USE_LABELS: dict[str, tuple[str, str]] = {
-    "agriculture": ("เกษตรกรรม", "Agriculture"),
-    "residential": ("ที่อยู่อาศัย", "Residential"),
-    "residential-primary": ("ที่อยู่อาศัยหลัก", "Primary residence"),
-    "residential-primary-building": ("บ้านหลัก (เฉพาะสิ่งปลูกสร้าง)", "Primary residence, house only"),
-    "residential-other": ("ที่อยู่อาศัยอื่น", "Other residential"),
-    "other": ("อื่น ๆ (พาณิชย์ ฯลฯ)", "Other (commercial, …)"),
-    "vacant": ("ทิ้งไว้ว่างเปล่า", "Vacant"),
-    "mixed": ("ใช้หลายประเภท", "Mixed use"),
-}
 
 # Fonts with Thai glyphs, most readable first: TLWG (Debian fonts-thai-tlwg), then the
 # ones Windows and macOS ship. The browser picks the first one installed.

@@ -17,7 +17,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-from gisrev.outputs._spreadsheet import csv_text, text_cells
+from gisrev.spreadsheet import csv_text, text_cells
 
 WORKLIST_COLUMNS: tuple[str, ...] = (
     "order",

@@ -29,6 +29,7 @@ from gisrev.errors import InputError
 from gisrev.sample import _write
 from gisrev.sample._build import YEARS_CE, build_town, planted_counts
 from gisrev.sample._town import build_map
+from gisrev.years import be
 
 __all__ = ["DEFAULT_LGU", "DEFAULT_PARCELS", "DEFAULT_SEED", "SampleTown", "generate_town"]
 
@@ -142,14 +143,14 @@ def generate_town(
     survey, truth, recovered, mapping = _write.write_tables(town, path)
     files |= {"survey_2566": survey, "ground_truth": truth, "recovered": recovered,
               "mapping": mapping, "settings": _write.write_settings(path, lgu_code)}
-    findings = {y + 543: planted_counts(town.truth[y]) for y in YEARS_CE}
+    findings = {be(y): planted_counts(town.truth[y]) for y in YEARS_CE}
     result = SampleTown(
         path=path,
         files=files,
         n_parcels=len(town.parcels),
         n_buildings=len(town.buildings),
         n_zones=len(town.zones),
-        register_rows={y + 543: len(town.registers[y]) for y in YEARS_CE},
+        register_rows={be(y): len(town.registers[y]) for y in YEARS_CE},
         findings=findings,
         recovered_baht=round(float(town.recovered["recovered_baht"].sum()), 2),
         seconds=0.0,

@@ -11,11 +11,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from gisrev.codes import FINDING_CODES
 from gisrev.config import Thresholds
 from gisrev.load.normalise import CODE_SEPARATORS, thai_to_arabic_digits
 from gisrev.tax import get_regime
 from gisrev.tax.thai import building_values
+from gisrev.vocab import FINDING_CODES
+from gisrev.years import be
 
 _BUILDING_CATEGORY = {
     "residential": "residential", "commercial": "other", "industrial": "other",
@@ -269,6 +270,6 @@ def ground_truth(
         )
         result = pd.concat([result, orphan_rows], ignore_index=True)
     result = result.astype({"n_buildings": "Int64", "n_register_rows": "Int64"})
-    result.insert(0, "tax_year_be", tax_year + 543)
+    result.insert(0, "tax_year_be", be(tax_year))
     result.insert(0, "tax_year", tax_year)
     return result.reset_index(drop=True)

@@ -20,6 +20,7 @@ import pyogrio
 
 from gisrev.sample._build import SOURCE_CRS, WORK_CRS, YEARS_CE, Town
 from gisrev.sample._truth import evidence
+from gisrev.years import be
 
 VectorFormat = Literal["shp", "gpkg", "fgb"]
 RegisterFormat = Literal["xlsx", "csv"]
@@ -122,7 +123,7 @@ def write_buildings(town: Town, out: Path) -> Path:
             "building_type": b["building_type"],
             "use": b["use"].map(_BUILDING_USE_TH),
             "floors": b["floors"].astype("int32"),
-            "year_built": (b["year_built"] + 543).astype("int32"),
+            "year_built": be(b["year_built"]).astype("int32"),
             "structure": b["structure"].map(_STRUCTURE_TH),
             "value": b["value"],
         },
@@ -145,7 +146,7 @@ def write_zones(town: Town, out: Path) -> Path:
 
 
 def _thai_date(value: dt.date | None) -> str:
-    return "" if value is None else f"{value.day:02d}/{value.month:02d}/{value.year + 543}"
+    return "" if value is None else f"{value.day:02d}/{value.month:02d}/{be(value.year)}"
 
 
 def register_sheet(rows: pd.DataFrame) -> pd.DataFrame:
@@ -155,7 +156,7 @@ def register_sheet(rows: pd.DataFrame) -> pd.DataFrame:
         {
             "parcel_code": rows["parcel_code"],
             "deed_no": rows["deed_no"],
-            "tax_year": rows["tax_year"] + 543,
+            "tax_year": be(rows["tax_year"]),
             "account_id": rows["account_id"],
             "owner_name": rows["owner_name"],
             "owner_id": rows["owner_id"],
@@ -209,7 +210,7 @@ def write_register(rows: pd.DataFrame, path: Path, fmt: RegisterFormat) -> Path:
     wb.properties.created = fixed
     wb.properties.modified = fixed
     wb.properties.creator = "gisrev sample"
-    ws = wb.create_sheet(f"ทะเบียนทรัพย์สิน {int(rows['tax_year'].iloc[0]) + 543}")
+    ws = wb.create_sheet(f"ทะเบียนทรัพย์สิน {be(int(rows['tax_year'].iloc[0]))}")
     ws.append(list(sheet.columns))
     for record in sheet.itertuples(index=False):
         ws.append([None if (isinstance(v, float) and np.isnan(v)) else

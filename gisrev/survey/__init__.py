@@ -6,9 +6,9 @@ form and stores its visits in ``survey_visits``, keeping history. The view
 ``survey_latest`` gives each parcel's most recent visit for the analysis.
 """
 
-from gisrev.survey._fields import CONFIRMED_OUTCOMES, FOUND_USES, OUTCOMES, Choice
 from gisrev.survey._forms import SurveyForm, write_survey_forms
 from gisrev.survey._import import SurveyReject, SurveyReport, import_survey
+from gisrev.vocab import CONFIRMED_OUTCOMES, FOUND_USES, OUTCOMES, Choice
 
 __all__ = [
     "CONFIRMED_OUTCOMES",

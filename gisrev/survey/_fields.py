@@ -2,17 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
-
-
-@dataclasses.dataclass(frozen=True)
-class Choice:
-    """One allowed value of a coded field, with its labels."""
-
-    code: str
-    label_th: str
-    label_en: str
-
+from gisrev.vocab import FOUND_USES, OUTCOMES, Choice
 
 # The order is the order of the form's columns.
 FIELDS: tuple[str, ...] = (
@@ -37,24 +27,6 @@ FIELD_LABELS_TH: dict[str, str] = {
     "outcome": "ผลการสำรวจ",
 }
 
-OUTCOMES: tuple[Choice, ...] = (
-    Choice("registered", "ขึ้นทะเบียนแล้ว", "registered"),
-    Choice("corrected", "แก้ไขข้อมูลแล้ว", "corrected"),
-    Choice("not_found", "ไม่พบแปลง", "not found"),
-    Choice("refused", "ปฏิเสธให้ข้อมูล", "refused"),
-    Choice("no_change", "ไม่มีการเปลี่ยนแปลง", "no change"),
-)
-# Outcomes that mean the register must be (or was) changed: these go to the keying sheet.
-CONFIRMED_OUTCOMES: tuple[str, ...] = ("registered", "corrected")
-
-FOUND_USES: tuple[Choice, ...] = (
-    Choice("agriculture", "เกษตรกรรม", "agriculture"),
-    Choice("residential", "อยู่อาศัย", "residential"),
-    Choice("other", "อื่น ๆ (พาณิชย์/อุตสาหกรรม)", "other (commercial/industrial)"),
-    Choice("vacant", "ว่างเปล่า/ไม่ทำประโยชน์", "vacant"),
-    Choice("mixed", "ใช้หลายประเภท", "mixed"),
-)
-
 # Spellings a person or another tool may type, mapped onto the codes.
 _EXTRA_ALIASES: dict[str, dict[str, str]] = {
     "outcome": {
@@ -66,7 +38,8 @@ _EXTRA_ALIASES: dict[str, dict[str, str]] = {
         "commercial": "other", "industrial": "other", "residence": "residential",
         "agricultural": "agriculture", "พาณิชยกรรม": "other", "อุตสาหกรรม": "other",
         "ประกอบเกษตรกรรม": "agriculture", "อื่นๆ": "other", "ว่างเปล่า": "vacant",
-        "ที่อยู่อาศัย": "residential",
+        "อยู่อาศัย": "residential", "ใช้หลายประเภท": "mixed", "อื่น ๆ": "other",
+        "ว่างเปล่า/ไม่ทำประโยชน์": "vacant", "อื่น ๆ (พาณิชย์/อุตสาหกรรม)": "other",
     },
 }
 

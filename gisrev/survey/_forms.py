@@ -43,10 +43,9 @@ from sqlalchemy.engine import Connection, Engine
 from gisrev.config import Settings
 from gisrev.db.engine import transaction
 from gisrev.errors import InputError
-from gisrev.load.normalise import BE_OFFSET
-from gisrev.outputs._spreadsheet import csv_text, from_csv_text
-from gisrev.outputs._years import tax_year
+from gisrev.spreadsheet import csv_text, from_csv_text
 from gisrev.survey._fields import FIELD_LABELS_TH, FIELDS, FOUND_USES, OUTCOMES, PREFILLED, Choice
+from gisrev.years import be, tax_year
 
 _FIELD_HELP_EN: dict[str, str] = {
     "parcel_code": "parcel code (filled in)",
@@ -344,8 +343,8 @@ def _worklist_from_findings(conn: Connection, *, lgu_code: str, year: int) -> pd
     ), {"lgu": lgu_code, "year": year}).all()
     if not rows:
         msg = (
-            f"no findings for tax year {year + BE_OFFSET} of municipality {lgu_code}; "
-            f"run `gisrev analyze --year {year + BE_OFFSET}` first"
+            f"no findings for tax year {be(year)} of municipality {lgu_code}; "
+            f"run `gisrev analyze --year {be(year)}` first"
         )
         raise InputError(msg)
     return pd.DataFrame([tuple(r) for r in rows], columns=["parcel_code", "flags", "reason_th"])
@@ -406,7 +405,7 @@ def write_survey_forms(
         shapes = _parcel_shapes(conn, lgu_code=settings.lgu_code, codes=codes)
     written = []
     for name, rows in forms:
-        title = f"แบบสำรวจ ปีภาษี {year + BE_OFFSET} · {name}"
+        title = f"แบบสำรวจ ปีภาษี {be(year)} · {name}"
         stem = out / f"{name}-survey"
         written.append(SurveyForm(
             name=name,
@@ -416,6 +415,6 @@ def write_survey_forms(
             gpkg=write_form_gpkg(rows, [shapes.get(c) for c in rows["parcel_code"]],
                                  stem.with_suffix(".gpkg")),
             xlsform=write_xlsform(rows, out / f"{name}-xlsform.xlsx", title=title,
-                                  form_id=f"gisrev_{settings.lgu_code}_{year + BE_OFFSET}_{name}"),
+                                  form_id=f"gisrev_{settings.lgu_code}_{be(year)}_{name}"),
         ))
     return written

@@ -9,18 +9,14 @@ import datetime as dt
 import re
 from typing import Any
 
-from gisrev.load.normalise import BE_OFFSET, is_blank, parse_number, thai_to_arabic_digits
-from gisrev.outputs._spreadsheet import from_csv_text
+from gisrev.load.normalise import is_blank, parse_number
+from gisrev.spreadsheet import from_csv_text
 from gisrev.survey._fields import FOUND_USES, OUTCOMES, choice_code
+from gisrev.years import ce_year_number, thai_to_arabic_digits
 
-_BE_THRESHOLD = 2400
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ][0-9:.]+(?:Z|[+-]\d{2}:?\d{2})?)?$")
 _DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 _DATE_EXPECTED = "a date such as 2023-08-14 or 14/8/2566"
-
-
-def _ce(year: int) -> int:
-    return year - BE_OFFSET if year > _BE_THRESHOLD else year
 
 
 def parse_visit_date(value: Any, *, today: dt.date | None = None) -> dt.date:
@@ -49,16 +45,16 @@ def parse_visit_date(value: Any, *, today: dt.date | None = None) -> dt.date:
     if isinstance(value, dt.date):  # a datetime is a date too
         day = value.date() if isinstance(value, dt.datetime) else value
         try:
-            day = day.replace(year=_ce(day.year))
+            day = day.replace(year=ce_year_number(day.year))
         except ValueError as exc:  # 29 February of a BE year whose CE year is not leap
             raise ValueError(_DATE_EXPECTED) from exc
     else:
         text = thai_to_arabic_digits(str(value)).strip()
         try:
             if m := _ISO.match(text):
-                day = dt.date(_ce(int(m[1])), int(m[2]), int(m[3]))
+                day = dt.date(ce_year_number(int(m[1])), int(m[2]), int(m[3]))
             elif m := _DMY.match(text):
-                day = dt.date(_ce(int(m[3])), int(m[2]), int(m[1]))
+                day = dt.date(ce_year_number(int(m[3])), int(m[2]), int(m[1]))
             else:
                 raise ValueError(_DATE_EXPECTED)
         except ValueError as exc:  # 31/02/2566 and friends

@@ -17,6 +17,7 @@ from typing import Any, Protocol, runtime_checkable
 import pandas as pd
 
 from gisrev.errors import TaxRuleError
+from gisrev.years import be
 
 __all__ = ["Property", "Regime", "Step", "TaxResult", "get_regime"]
 
@@ -105,7 +106,7 @@ class TaxResult:
             prop["parts"] = dict(prop["parts"])
         return {
             **prop,
-            "tax_year_be": self.property.tax_year + 543,
+            "tax_year_be": be(self.property.tax_year),
             "tax": self.tax,
             "steps": [dataclasses.asdict(step) for step in self.steps],
         }

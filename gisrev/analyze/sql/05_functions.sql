@@ -20,20 +20,26 @@ LANGUAGE sql IMMUTABLE AS $$
     SELECT to_char(round(amount::numeric, 2), 'FM999,999,999,999,990.00')
 $$;
 
+-- The vocabulary's labels (gisrev/vocab.py), filled by the runner with bound rows right
+-- after this script: reasons use the same words as every page and sheet.
+CREATE TEMP TABLE gisrev_labels (
+    kind text NOT NULL,
+    code text NOT NULL,
+    th text NOT NULL,
+    en text NOT NULL,
+    PRIMARY KEY (kind, code)
+) ON COMMIT DROP;
+
+-- A code's label in 'th' or 'en'; a code the vocabulary lacks reads as itself.
+CREATE OR REPLACE FUNCTION pg_temp.gisrev_label(kind text, code text, lang text) RETURNS text
+LANGUAGE sql STABLE AS $$
+    SELECT COALESCE(
+        (SELECT CASE WHEN lang = 'th' THEN l.th ELSE l.en END
+         FROM pg_temp.gisrev_labels AS l WHERE l.kind = $1 AND l.code = $2),
+        code)
+$$;
+
 CREATE OR REPLACE FUNCTION pg_temp.gisrev_use(category text, lang text) RETURNS text
-LANGUAGE sql IMMUTABLE AS $$
-    SELECT CASE WHEN lang = 'th' THEN
-        CASE category
-            WHEN 'agriculture' THEN 'เกษตรกรรม'
-            WHEN 'residential' THEN 'ที่อยู่อาศัย'
-            WHEN 'other' THEN 'อื่น ๆ (พาณิชยกรรม/อุตสาหกรรม)'
-            WHEN 'vacant' THEN 'ที่ดินว่างเปล่า'
-            WHEN 'mixed' THEN 'ใช้ประโยชน์หลายประเภท'
-            ELSE category END
-    ELSE
-        CASE category
-            WHEN 'other' THEN 'other (commercial/industrial)'
-            WHEN 'mixed' THEN 'mixed use'
-            ELSE category END
-    END
+LANGUAGE sql STABLE AS $$
+    SELECT pg_temp.gisrev_label('use', category, lang)
 $$;

@@ -80,11 +80,8 @@ SELECT :lgu, :year, :run_id, f.parcel_id, f.parcel_code, f.register_ids, f.accou
                 || ' บัญชีในทะเบียนสำหรับแปลงเดียวกัน' END,
            CASE WHEN f.visited_at IS NOT NULL THEN 'สำรวจแล้ว '
                 || extract(day FROM f.visited_at) || '/' || extract(month FROM f.visited_at)
-                || '/' || (extract(year FROM f.visited_at) + 543) || ' ('
-                || CASE f.survey_outcome WHEN 'registered' THEN 'ขึ้นทะเบียนแล้ว'
-                        WHEN 'corrected' THEN 'แก้ไขข้อมูลแล้ว' WHEN 'not_found' THEN 'ไม่พบแปลง'
-                        WHEN 'refused' THEN 'ปฏิเสธให้ข้อมูล'
-                        ELSE 'ไม่มีการเปลี่ยนแปลง' END || ')' END
+                || '/' || gisrev_be_year(extract(year FROM f.visited_at)) || ' ('
+                || pg_temp.gisrev_label('outcome', f.survey_outcome, 'th') || ')' END
        ),
        concat_ws('; ',
            CASE WHEN f.f_unregistered THEN 'not in the ' || :year_be || ' tax register'
@@ -108,7 +105,7 @@ SELECT :lgu, :year, :run_id, f.parcel_id, f.parcel_code, f.register_ids, f.accou
                 || ', paid ' || pg_temp.gisrev_baht(f.tax_paid) || ')' END,
            CASE WHEN f.f_duplicate THEN f.n_records || ' register accounts for the same parcel' END,
            CASE WHEN f.visited_at IS NOT NULL THEN 'surveyed ' || f.visited_at || ' ('
-                || replace(f.survey_outcome, '_', ' ') || ')' END
+                || pg_temp.gisrev_label('outcome', f.survey_outcome, 'en') || ')' END
        ),
        f.declared_use, f.evidence_use, f.declared_area_sqwah, f.mapped_area_sqwah,
        f.land_value, f.building_value, f.zone_id, f.zone_code, f.expected_tax,

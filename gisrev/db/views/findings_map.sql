@@ -5,7 +5,7 @@ CREATE OR REPLACE VIEW findings_map AS
 SELECT f.id,
        f.lgu_code,
        f.tax_year,
-       f.tax_year + 543 AS tax_year_be,
+       gisrev_be_year(f.tax_year) AS tax_year_be,
        f.parcel_id,
        f.parcel_code,
        f.flags[1] AS main_flag,

@@ -26,8 +26,6 @@ from sqlalchemy.engine import Engine
 from gisrev.config import Settings
 from gisrev.db.schema import open_tables
 from gisrev.errors import InputError
-from gisrev.load.normalise import BE_OFFSET
-from gisrev.outputs._years import tax_year
 from gisrev.outputs.maps._data import read_context, read_findings
 from gisrev.outputs.maps._encode import FINE
 from gisrev.outputs.maps._packages import partition, visiting_order
@@ -35,6 +33,7 @@ from gisrev.outputs.maps._page import build_payload, render_map
 from gisrev.outputs.maps._print import IndexEntry, index_page, print_page
 from gisrev.outputs.maps._tiles import resolve_tiles
 from gisrev.outputs.worklist import write_worklist
+from gisrev.years import be, tax_year
 
 __all__ = ["MapReport", "PackageFiles", "make_maps"]
 
@@ -120,7 +119,7 @@ def make_maps(
     """
     started = time.perf_counter()
     year = tax_year(year)
-    year_be = year + BE_OFFSET
+    year_be = be(year)
     if packages is not None and packages < 1:
         msg = f"--packages {packages}: expected a positive number of parcels per work package"
         raise InputError(msg)

@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from gisrev.codes import FINDING_CODES, FINDING_LABELS
 from gisrev.load.normalise import CODE_SEPARATORS
 from gisrev.outputs.maps._encode import COARSE, FINE, encode_geometries, script_json
+from gisrev.vocab import FINDING_CODES, FINDING_LABELS
 
 # Okabe–Ito: distinguishable with the common colour-vision deficiencies.
 COLORS: dict[str, str] = {

@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from gisrev.codes import FINDING_LABELS
 from gisrev.outputs.maps._page import COLORS
+from gisrev.vocab import FINDING_LABELS
 
 _PRINT_CSS = """
 @page { size: A4; margin: 10mm; }
