@@ -26,7 +26,8 @@ import math
 from collections.abc import Mapping, Sequence
 
 from gisrev.errors import TaxRuleError
-from gisrev.tax.thai import ThaiRegime, _Band, _Tables, _Year
+from gisrev.tax.rules import Band, Tables, Year
+from gisrev.tax.thai import ThaiRegime
 
 __all__ = ["with_changes"]
 
@@ -79,7 +80,7 @@ def with_changes(
     >>> decree.reduction_percent(2024), decree.reduction_percent(2025)
     (50.0, 0.0)
     """
-    tables: _Tables = regime._t
+    tables: Tables = regime._t
     bands = dict(tables.bands)
     schedules = sorted({info.schedule for info in tables.years.values()})
     for key, spec in (rates_percent or {}).items():
@@ -122,7 +123,7 @@ def with_changes(
     return ThaiRegime._from_tables(changed, tables_dir=regime._dir)
 
 
-def _uses(tables: _Tables, key: str, *, context: str) -> list[str]:
+def _uses(tables: Tables, key: str, *, context: str) -> list[str]:
     """Return the uses a key names: the use itself, or every use of a category."""
     if key in tables.uses:
         return [key]
@@ -137,9 +138,9 @@ def _uses(tables: _Tables, key: str, *, context: str) -> list[str]:
     return uses
 
 
-def _bands(spec: Sequence[tuple[float | None, float]], *, context: str) -> tuple[_Band, ...]:
+def _bands(spec: Sequence[tuple[float | None, float]], *, context: str) -> tuple[Band, ...]:
     """Marginal bands from ``[(upper_baht, rate_percent), ..., (None, rate_percent)]``."""
-    out: list[_Band] = []
+    out: list[Band] = []
     lower = 0.0
     for i, item in enumerate(spec, start=1):
         try:
@@ -155,7 +156,7 @@ def _bands(spec: Sequence[tuple[float | None, float]], *, context: str) -> tuple
         if not (math.isfinite(rate) and rate >= 0):
             msg = f"{context}: band {i} has rate {rate!r}; expected a percentage of 0 or more"
             raise TaxRuleError(msg)
-        out.append(_Band(lower, upper, rate))
+        out.append(Band(lower, upper, rate))
         lower = upper
     if not out or out[-1].upper != math.inf:
         msg = f"{context}: expected bands ending with an open top, e.g. (None, 0.5)"
@@ -163,7 +164,7 @@ def _bands(spec: Sequence[tuple[float | None, float]], *, context: str) -> tuple
     return tuple(out)
 
 
-def _reduction(years: dict[int, _Year], year: int, percent: float) -> _Year:
+def _reduction(years: dict[int, Year], year: int, percent: float) -> Year:
     if year not in years:
         expected = ", ".join(str(y) for y in sorted(years))
         msg = (
@@ -181,7 +182,7 @@ def _reduction(years: dict[int, _Year], year: int, percent: float) -> _Year:
     )
 
 
-def _check_ceilings(tables: _Tables) -> None:
+def _check_ceilings(tables: Tables) -> None:
     """Refuse a scenario the Act does not allow: a rate above its category's ceiling (s.37)."""
     for (schedule, use), bands in sorted(tables.bands.items()):
         category = tables.uses[use].category

@@ -17,14 +17,11 @@ verified reading where there is one:
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import functools
-import itertools
 import math
 import os
-import tomllib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -33,183 +30,31 @@ import pandas as pd
 
 from gisrev.errors import InputError, TaxRuleError, where
 from gisrev.tax.regime import OWNER_TYPES, Property, Step, TaxResult, round_baht
+from gisrev.tax.rules import (
+    TABLES_DIR,
+    Band,
+    Exemption,
+    Tables,
+    UseRule,
+    Year,
+    load_tables,
+    table_number,
+    table_rows,
+)
 
-__all__ = ["DEFAULT_PROVINCE", "STRUCTURES", "ThaiRegime", "building_value", "building_values"]
+__all__ = [
+    "DEFAULT_PROVINCE",
+    "STRUCTURES",
+    "TABLES_DIR",
+    "ThaiRegime",
+    "building_value",
+    "building_values",
+]
 
-TABLES_DIR = Path(__file__).parent / "tables"
 DEFAULT_PROVINCE = "50"  # Chiang Mai: the default column of building_prices.csv
 STRUCTURES = ("masonry", "half", "wood")
 MIXED = "mixed"
 _SHARE_TOLERANCE = 1e-6
-
-
-# ---------------------------------------------------------------------------------------------
-# Tables
-
-
-@dataclasses.dataclass(frozen=True)
-class _Band:
-    lower: float
-    upper: float  # math.inf for the open top band
-    rate_percent: float
-
-
-@dataclasses.dataclass(frozen=True)
-class _Year:
-    schedule: str
-    reduction_percent: float
-    reduction_en: str
-    reduction_th: str
-
-
-@dataclasses.dataclass(frozen=True)
-class _Exemption:
-    first_year: int
-    last_year: int
-    exempt_baht: float  # math.inf: the whole value
-    label_en: str
-    label_th: str
-
-
-@dataclasses.dataclass(frozen=True)
-class _Use:
-    category: str
-    juristic_taxed_as: str | None
-    label_en: str
-    label_th: str
-
-
-@dataclasses.dataclass(frozen=True)
-class _Tables:
-    years: dict[int, _Year]
-    uses: dict[str, _Use]
-    bands: dict[tuple[str, str], tuple[_Band, ...]]
-    exemptions: dict[tuple[str, str], tuple[_Exemption, ...]]
-    ceilings: dict[str, float]
-    vacant_step: float
-    vacant_every: int
-    vacant_max: float
-    vacant_mode: str
-
-
-def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
-    """Rows of a CSV table whose ``#`` lines are comments, with their line numbers."""
-    with path.open(encoding="utf-8", newline="") as fh:
-        lines = [(n, line) for n, line in enumerate(fh, start=1) if not line.startswith("#")]
-    reader = csv.DictReader(line for _, line in lines)
-    for (n, _), row in zip(lines[1:], reader, strict=False):
-        yield n, {k: (v or "").strip() for k, v in row.items()}
-
-
-def _number(
-    path: Path, n: int, row: dict[str, str], field: str, *, empty: float | None = None
-) -> float:
-    text = row.get(field, "")
-    if text == "" and empty is not None:
-        return empty
-    try:
-        return float(text)
-    except ValueError:
-        msg = f"{where(path, row=n, field=field)}: expected a number, got {text!r}"
-        raise TaxRuleError(msg) from None
-
-
-@functools.cache
-def _load_tables(directory: Path) -> _Tables:
-    years = {
-        int(_number(directory / "years.csv", n, r, "tax_year")): _Year(
-            r["schedule"],
-            _number(directory / "years.csv", n, r, "reduction_percent"),
-            r["reduction_en"],
-            r["reduction_th"],
-        )
-        for n, r in _rows(directory / "years.csv")
-    }
-    uses = {
-        r["use"]: _Use(r["category"], r["juristic_taxed_as"] or None, r["label_en"], r["label_th"])
-        for _, r in _rows(directory / "uses.csv")
-    }
-    bands: dict[tuple[str, str], list[_Band]] = {}
-    path = directory / "bands.csv"
-    for n, r in _rows(path):
-        if r["use"] not in uses:
-            msg = (
-                f"{where(path, row=n, field='use')}: unknown use {r['use']!r}; "
-                f"expected one of {', '.join(uses)}"
-            )
-            raise TaxRuleError(msg)
-        band = _Band(
-            _number(path, n, r, "lower_baht"),
-            _number(path, n, r, "upper_baht", empty=math.inf),
-            _number(path, n, r, "rate_percent"),
-        )
-        bands.setdefault((r["schedule"], r["use"]), []).append(band)
-    exemptions: dict[tuple[str, str], list[_Exemption]] = {}
-    path = directory / "exemptions.csv"
-    for n, r in _rows(path):
-        exemption = _Exemption(
-            int(_number(path, n, r, "first_year")),
-            int(_number(path, n, r, "last_year")),
-            _number(path, n, r, "exempt_baht", empty=math.inf),
-            r["label_en"],
-            r["label_th"],
-        )
-        exemptions.setdefault((r["use"], r["owner_type"]), []).append(exemption)
-    rules_path = directory / "rules.toml"
-    rules = tomllib.loads(rules_path.read_text(encoding="utf-8"))
-    ceilings = {k: float(v) for k, v in rules["ceilings"].items() if k != "source"}
-    vacant = rules["vacant_escalation"]
-    if vacant["applies_to"] not in ("every-band", "whole-base"):
-        msg = (
-            f"{where(rules_path, field='vacant_escalation.applies_to')}: expected 'every-band' or "
-            f"'whole-base', got {vacant['applies_to']!r}"
-        )
-        raise TaxRuleError(msg)
-    tables = _Tables(
-        years=years,
-        uses=uses,
-        bands={k: tuple(v) for k, v in bands.items()},
-        exemptions={k: tuple(v) for k, v in exemptions.items()},
-        ceilings=ceilings,
-        vacant_step=float(vacant["step_percent_points"]),
-        vacant_every=int(vacant["every_years"]),
-        vacant_max=float(vacant["max_rate_percent"]),
-        vacant_mode=str(vacant["applies_to"]),
-    )
-    _check_tables(tables, directory)
-    return tables
-
-
-def _check_tables(tables: _Tables, directory: Path) -> None:
-    """Refuse tables that break the Act: gaps between bands, or a rate above its ceiling (s.37)."""
-    path = directory / "bands.csv"
-    for year, info in tables.years.items():
-        for use, spec in tables.uses.items():
-            bands = tables.bands.get((info.schedule, use))
-            if not bands:
-                msg = (
-                    f"{path}: schedule {info.schedule!r} (tax year {year}) "
-                    f"has no bands for use {use!r}"
-                )
-                raise TaxRuleError(msg)
-            edges = [bands[0].lower] + [b.upper for b in bands]
-            if (
-                edges[0] != 0
-                or edges[-1] != math.inf
-                or any(a.upper != b.lower for a, b in itertools.pairwise(bands))
-            ):
-                msg = (
-                    f"{path}: bands of {info.schedule!r}/{use!r} must run from 0 "
-                    "without gaps to an open top"
-                )
-                raise TaxRuleError(msg)
-            ceiling = tables.ceilings[spec.category]
-            if any(b.rate_percent > ceiling for b in bands):
-                msg = (
-                    f"{path}: a rate of {info.schedule!r}/{use!r} is above the Act s.37 ceiling "
-                    f"of {ceiling}% for {spec.category}"
-                )
-                raise TaxRuleError(msg)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -236,12 +81,12 @@ class ThaiRegime:
 
     def __init__(self, *, tables_dir: str | os.PathLike[str] | None = None) -> None:
         self._dir = Path(tables_dir) if tables_dir is not None else TABLES_DIR
-        self._t = _load_tables(self._dir.resolve())
+        self._t = load_tables(self._dir.resolve())
         self.supported_years: tuple[int, ...] = tuple(sorted(self._t.years))
         self.uses: tuple[str, ...] = tuple(self._t.uses)
 
     @classmethod
-    def _from_tables(cls, tables: _Tables, *, tables_dir: Path) -> ThaiRegime:
+    def _from_tables(cls, tables: Tables, *, tables_dir: Path) -> ThaiRegime:
         """Build a regime on tables already checked (a what-if: :mod:`gisrev.tax.scenario`)."""
         regime = cls.__new__(cls)
         regime._dir = tables_dir
@@ -512,7 +357,7 @@ class ThaiRegime:
 
     # -- scalar helpers ---------------------------------------------------------------------
 
-    def _year(self, tax_year: int) -> _Year:
+    def _year(self, tax_year: int) -> Year:
         try:
             info = self._t.years.get(int(tax_year)) if float(tax_year).is_integer() else None
         except (TypeError, ValueError):
@@ -523,7 +368,7 @@ class ThaiRegime:
             raise TaxRuleError(msg)
         return info
 
-    def _use(self, use: str) -> _Use:
+    def _use(self, use: str) -> UseRule:
         spec = self._t.uses.get(use)
         if spec is None:
             msg = f"unknown use {use!r}; expected one of {', '.join((*self.uses, MIXED))}"
@@ -552,7 +397,7 @@ class ThaiRegime:
     def _increment(self, vacant_years: int) -> float:
         return self._t.vacant_step * (vacant_years // self._t.vacant_every)
 
-    def _exemption(self, year: int, use: str, owner_type: str) -> _Exemption | None:
+    def _exemption(self, year: int, use: str, owner_type: str) -> Exemption | None:
         for exemption in self._t.exemptions.get((use, owner_type), ()):
             if exemption.first_year <= year <= exemption.last_year:
                 return exemption
@@ -626,11 +471,11 @@ class ThaiRegime:
             )
         return gross, steps
 
-    def _pay(self, info: _Year) -> float:
+    def _pay(self, info: Year) -> float:
         return (100.0 - info.reduction_percent) / 100.0
 
     def _reduce(
-        self, info: _Year, gross: float, steps: list[Step], *, rounded: bool = True
+        self, info: Year, gross: float, steps: list[Step], *, rounded: bool = True
     ) -> float:
         steps.append(Step("Tax before reduction", "ภาษีก่อนลด", gross))
         net = gross * self._pay(info)
@@ -798,17 +643,19 @@ class _BuildingTables:
 def _building_tables(directory: Path) -> _BuildingTables:
     prices: dict[str, dict[str, float]] = {}
     path = directory / "building_prices.csv"
-    for n, r in _rows(path):
-        prices.setdefault(r["province"], {})[r["code"]] = _number(path, n, r, "price_baht_per_m2")
+    for n, r in table_rows(path):
+        prices.setdefault(r["province"], {})[r["code"]] = table_number(
+            path, n, r, "price_baht_per_m2"
+        )
     by_structure: dict[str, dict[int, float]] = {s: {0: 0.0} for s in STRUCTURES}
     path = directory / "depreciation.csv"
-    for n, r in _rows(path):
+    for n, r in table_rows(path):
         if r["structure"] not in by_structure:
             msg = (
                 f"{where(path, row=n, field='structure')}: expected one of {', '.join(STRUCTURES)}"
             )
             raise TaxRuleError(msg)
-        by_structure[r["structure"]][int(_number(path, n, r, "age_years"))] = _number(
+        by_structure[r["structure"]][int(table_number(path, n, r, "age_years"))] = table_number(
             path, n, r, "percent"
         )
     width = max(max(ages) for ages in by_structure.values()) + 1
@@ -1056,7 +903,7 @@ def _check_parts(parts: Any, uses: tuple[str, ...], *, context: str) -> list[tup
     return out
 
 
-def _reached_band(bands: tuple[_Band, ...], taxable: float) -> _Band:
+def _reached_band(bands: tuple[Band, ...], taxable: float) -> Band:
     for band in bands:
         if taxable <= band.upper:
             return band
