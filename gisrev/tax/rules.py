@@ -128,7 +128,8 @@ class UseRule:
 class Tables:
     """Everything the Thai regime applies, as read from one tables folder.
 
-    Treat it as read-only: a what-if is a changed copy (:mod:`gisrev.tax.scenario`).
+    Treat it as read-only: a what-if is a changed copy
+    (:func:`gisrev.tax.scenario.change_tables`).
 
     Attributes
     ----------

@@ -23,12 +23,13 @@ import math
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 import numpy as np
 import pandas as pd
 
 from gisrev.errors import InputError, TaxRuleError, where
+from gisrev.tax import scenario
 from gisrev.tax.regime import OWNER_TYPES, Property, Step, TaxResult, round_baht
 from gisrev.tax.rules import (
     TABLES_DIR,
@@ -80,20 +81,32 @@ class ThaiRegime:
     name = "thai"
 
     def __init__(self, *, tables_dir: str | os.PathLike[str] | None = None) -> None:
-        self._dir = Path(tables_dir) if tables_dir is not None else TABLES_DIR
-        self._t = load_tables(self._dir.resolve())
-        self.supported_years: tuple[int, ...] = tuple(sorted(self._t.years))
-        self.uses: tuple[str, ...] = tuple(self._t.uses)
+        directory = Path(tables_dir) if tables_dir is not None else TABLES_DIR
+        self._set_tables(load_tables(directory.resolve()))
 
     @classmethod
-    def _from_tables(cls, tables: Tables, *, tables_dir: Path) -> ThaiRegime:
-        """Build a regime on tables already checked (a what-if: :mod:`gisrev.tax.scenario`)."""
+    def from_tables(cls, tables: Tables, /) -> Self:
+        """Build a regime on tables already checked, e.g. a what-if's (:mod:`gisrev.tax.scenario`).
+
+        Examples
+        --------
+        >>> from gisrev.tax.rules import TABLES_DIR, load_tables
+        >>> ThaiRegime.from_tables(load_tables(TABLES_DIR)).reduction_percent(2023)
+        15.0
+        """
         regime = cls.__new__(cls)
-        regime._dir = tables_dir
-        regime._t = tables
-        regime.supported_years = tuple(sorted(tables.years))
-        regime.uses = tuple(tables.uses)
+        regime._set_tables(tables)
         return regime
+
+    def _set_tables(self, tables: Tables) -> None:
+        self._t = tables
+        self.supported_years: tuple[int, ...] = tuple(sorted(tables.years))
+        self.uses: tuple[str, ...] = tuple(tables.uses)
+
+    @property
+    def tables(self) -> Tables:
+        """The tables this regime applies (read-only; :meth:`with_changes` makes a changed copy)."""
+        return self._t
 
     # -- public API -------------------------------------------------------------------------
 
@@ -114,16 +127,14 @@ class ThaiRegime:
         rate_factor: Mapping[str, float] | float | None = None,
         reduction_percent: Mapping[int, float] | float | None = None,
     ) -> ThaiRegime:
-        """Return a what-if copy of this regime; see :func:`gisrev.tax.scenario.with_changes`.
+        """Return a what-if copy of this regime; see :func:`gisrev.tax.scenario.change_tables`.
 
         Examples
         --------
         >>> ThaiRegime().with_changes(reduction_percent=0).reduction_percent(2023)
         0.0
         """
-        from gisrev.tax.scenario import with_changes
-
-        return with_changes(
+        return scenario.with_changes(
             self,
             rates_percent=rates_percent,
             rate_factor=rate_factor,
