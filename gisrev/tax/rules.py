@@ -80,6 +80,11 @@ class Year:
     reduction_en: str
     reduction_th: str
 
+    @property
+    def pay_fraction(self) -> float:
+        """The share of the computed tax left to pay after the reduction."""
+        return (100.0 - self.reduction_percent) / 100.0
+
 
 @dataclasses.dataclass(frozen=True)
 class Exemption:
@@ -160,6 +165,31 @@ class Tables:
     vacant_every: int
     vacant_max: float
     vacant_mode: str
+
+    @property
+    def supported_years(self) -> tuple[int, ...]:
+        """The CE tax years the tables cover, in order."""
+        return tuple(sorted(self.years))
+
+    def bands_of(self, tax_year: int, use: str) -> tuple[Band, ...]:
+        """Return the marginal bands of ``use`` in a (supported) tax year."""
+        return self.bands[(self.years[tax_year].schedule, use)]
+
+    def taxed_as(self, use: str, owner_type: str) -> str:
+        """Return the use a property of ``use`` is taxed as for this owner type."""
+        fallback = self.uses[use].juristic_taxed_as
+        return fallback if owner_type == "juristic" and fallback is not None else use
+
+    def exemption(self, tax_year: int, use: str, owner_type: str) -> Exemption | None:
+        """Return the exemption of ``use`` and owner type in a tax year, if there is one."""
+        for exemption in self.exemptions.get((use, owner_type), ()):
+            if exemption.first_year <= tax_year <= exemption.last_year:
+                return exemption
+        return None
+
+    def vacant_increment(self, vacant_years: int) -> float:
+        """Return the percentage points vacant land's rate rises after ``vacant_years`` vacant."""
+        return self.vacant_step * (vacant_years // self.vacant_every)
 
 
 def table_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
