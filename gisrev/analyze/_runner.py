@@ -161,7 +161,7 @@ def _estimate_building_values(conn: Connection, year: int) -> tuple[int, list[st
     Returns how many buildings could not be priced and a few of them, as ``building_code (id
     N): type 'T'`` (building id order).
     """
-    from gisrev.tax.thai import building_values
+    from gisrev.tax.buildings import building_values
 
     conn.execute(
         sa.text(
