@@ -255,7 +255,7 @@ def test_every_row_is_loaded_or_rejected_and_loaded_rows_are_exact(
 def test_the_vectorised_normaliser_agrees_with_the_python_one() -> None:
     import pyarrow as pa
 
-    from gisrev.load._features import normalised_codes as arrow
+    from gisrev.load._attributes import normalised_codes as arrow
 
     # Codes as offices write them (upper-casing of letters such as 'ß' may differ; no
     # parcel code holds them).
