@@ -1,11 +1,11 @@
-"""``gisrev db``: create or upgrade the schema."""
+"""``gisrev db``: create or upgrade the schema, and make a read-only role."""
 
 from __future__ import annotations
 
 import click
 
 from gisrev.cli._context import CliContext
-from gisrev.db import SCHEMA_VERSION, init_db
+from gisrev.db import SCHEMA_VERSION, init_db, save_municipality
 from gisrev.db.schema import database_srid
 
 
@@ -22,7 +22,10 @@ def init(obj: CliContext, srid: int | None) -> None:
     """Create or upgrade the schema; safe to repeat."""
     engine = obj.engine()
     srid = srid or database_srid(engine) or obj.settings.working_srid
-    init_db(engine, srid=srid)
+    with engine.begin() as conn:
+        init_db(conn, srid=srid)
+        if obj.settings.has_lgu_code:  # gisrev.toml's municipality: names and thresholds
+            save_municipality(conn, obj.settings)
     click.echo(f"schema version {SCHEMA_VERSION}, working CRS EPSG:{srid}")
 
 

@@ -26,6 +26,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from gisrev.config import Settings
 from gisrev.db.copy import copy_columns
+from gisrev.db.municipalities import save_municipality
 from gisrev.db.schema import open_tables
 from gisrev.errors import InputError, MappingError
 from gisrev.load import _register_vec as _vec
@@ -107,6 +108,8 @@ def load_register(
 
         with engine.begin() as conn:
             t = open_tables(conn)
+            if settings.has_lgu_code:
+                save_municipality(conn, settings)
             with load_run(
                 conn,
                 t,

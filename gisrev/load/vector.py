@@ -25,6 +25,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from gisrev.config import Settings
 from gisrev.db.copy import ColumnValues, copy_columns, deferred_indexes
+from gisrev.db.municipalities import save_municipality
 from gisrev.db.schema import Tables, open_tables
 from gisrev.errors import InputError
 from gisrev.load._attributes import VECTOR_KINDS
@@ -133,6 +134,8 @@ def load_vector(
             # indexes) and then reads the other layers, so two at once could each
             # wait for the other. The second waits for the first to commit.
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext('gisrev.load_vector'))"))
+            if settings.has_lgu_code:  # after the lock: a changed row stays locked till commit
+                save_municipality(conn, settings)
             with load_run(
                 conn,
                 t,
