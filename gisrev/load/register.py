@@ -12,6 +12,7 @@ what was expected. Owner ID numbers are masked in rejects and never logged.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import os
 import time
@@ -62,7 +63,7 @@ def load_register(
     path
         A ``.csv`` (UTF-8, UTF-8 with BOM or cp874; delimiter , ; tab or |) or ``.xlsx``.
     settings
-        Gives ``lgu_code``.
+        Gives ``lgu_code``; its municipality's names and thresholds are recorded too.
     sheet
         The XLSX sheet (name, or 1-based number); the first by default.
     mapping
@@ -103,9 +104,6 @@ def load_register(
             "mapping": None if parsed is None or parsed.path is None else str(parsed.path),
         }
 
-        def nothing_loaded(run: LoadRun) -> str:
-            return _nothing_loaded(source, headers, run.n_read, run.rejects)
-
         with engine.begin() as conn:
             t = open_tables(conn)
             if settings.has_lgu_code:
@@ -118,7 +116,7 @@ def load_register(
                 source=source,
                 layer=sheet,
                 options=options,
-                nothing_loaded=nothing_loaded,
+                nothing_loaded=functools.partial(_nothing_loaded, headers),
                 strict=strict,
                 source_hash=content_hash(source),
                 started=started,
@@ -210,14 +208,12 @@ def _replace_years(conn: Connection, table: sa.Table, run: LoadRun, years: set[i
     )
 
 
-def _nothing_loaded(
-    source: str, headers: Sequence[str], n_read: int, rejects: Sequence[Reject]
-) -> str:
+def _nothing_loaded(headers: Sequence[str], run: LoadRun) -> str:
     """Return the one line for a register with no loadable row (nothing is changed)."""
     import openpyxl.utils
 
-    msg = f"{source}: no register row could be loaded ({n_read} rows below the header"
-    msg = f"{source}: no register row could be loaded ({n_read} rows below the header"
+    source, rejects = run.source, run.rejects
+    msg = f"{source}: no register row could be loaded ({run.n_read} rows below the header"
     msg += f"; first problem: {rejects[0].describe(Path(source).name)})" if rejects else ")"
     last = max((i for i, h in enumerate(headers) if h), default=-1)
     blank = [openpyxl.utils.get_column_letter(i + 1) for i in range(last) if not headers[i]]

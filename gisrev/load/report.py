@@ -237,10 +237,13 @@ class LoadRun:
     source_hash: str | None = None
     warnings: list[str] = dataclasses.field(default_factory=list)
     rejects: list[Reject] = dataclasses.field(default_factory=list)
-    report: LoadReport = dataclasses.field(init=False)
+    report: LoadReport = dataclasses.field(init=False, repr=False)  # set when recorded
 
     def check(self) -> None:
-        """Refuse the load (the caller's transaction then writes nothing).
+        """Refuse a load that loaded nothing, or rejected anything under ``strict``.
+
+        The caller's transaction then writes nothing; :func:`load_run` checks on the
+        way out, and a loader may check earlier, before it replaces older rows.
 
         Raises
         ------

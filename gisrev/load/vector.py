@@ -71,7 +71,8 @@ def load_vector(
     kind
         ``"parcels"``, ``"buildings"`` or ``"zones"``.
     settings
-        Gives ``lgu_code``; the working CRS is read from the database.
+        Gives ``lgu_code`` (its municipality's names and thresholds are recorded too);
+        the working CRS is read from the database.
     layer
         The layer of a multi-layer source.
     crs
