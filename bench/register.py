@@ -168,6 +168,7 @@ def check_fast_path(n_rows: int, *, seeds: int = 10) -> None:
     The column-wise path must give the per-row parser's values, rejects and count
     of rows read, with and without --year.
     """
+    from gisrev.load import _register_row as row_parser
     from gisrev.load import _register_vec as vec
     from gisrev.load import register
 
@@ -177,7 +178,7 @@ def check_fast_path(n_rows: int, *, seeds: int = 10) -> None:
         rows = fuzz_rows(random.Random(seed), n_rows)
         row_nos = list(range(2, len(rows) + 2))
         for year in (None, 2024):
-            parser = register._RowParser(columns, headers, mapping=None, year=year)
+            parser = row_parser.RowParser(columns, headers, mapping=None, year=year)
             expected: list[dict[str, Any]] = []
             expected_rejects: list[Any] = []
             for row_no, row in zip(row_nos, rows, strict=True):
@@ -185,12 +186,12 @@ def check_fast_path(n_rows: int, *, seeds: int = 10) -> None:
                     continue
                 try:
                     values = parser.parse(row)
-                except register._Rejected as bad:
-                    expected_rejects.append(register._reject(row_no, bad))
+                except row_parser.Rejected as bad:
+                    expected_rejects.append(row_parser.reject_of(row_no, bad))
                     continue
                 expected.append({**values, "source_row": row_no})
             rejects: list[Any] = []
-            fast = register._fast_rules(parser)
+            fast = parser.fast_rules()
             chunk = vec.parse_chunk(rows, row_nos, fast)
             table, _ = register._parse_chunk(parser, fast, row_nos, rows, rejects)
             got = table.to_pylist()

@@ -18,6 +18,10 @@ from gisrev.errors import InputError
 from gisrev.vocab import FINDING_CODES
 
 DEFAULT_DATABASE_URL = "postgresql://gisrev:gisrev@localhost:5432/gisrev"
+#: The ``lgu_code`` of settings that name no municipality (no gisrev.toml, GISREV_LGU or --lgu).
+UNSET_LGU_CODE = "000000"
+#: Baht: a finding with a smaller gap is settled at the desk, not visited (DESIGN.md).
+DEFAULT_FIELD_MIN_GAP = 200.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -38,17 +42,46 @@ class Settings:
 
     database_url: str = DEFAULT_DATABASE_URL
     working_srid: int = 32647
-    lgu_code: str = "000000"
+    lgu_code: str = UNSET_LGU_CODE
     regime: str = "thai"
     thresholds: Thresholds = dataclasses.field(default_factory=Thresholds)
     # Survey priority: findings are ranked by gap; these weights add to the gap score.
     priority_weights: Mapping[str, float] = dataclasses.field(
         default_factory=lambda: {"UNREGISTERED": 1.0, "UNDERPAID": 1.0, "ARREARS": 0.5}
     )
+    # The municipality's names ([project] name_th, name_en), for page and print headers.
+    name_th: str | None = None
+    name_en: str | None = None
+    # Baht ([thresholds] field_min_gap): the least gap that sends a surveyor out.
+    field_min_gap: float = DEFAULT_FIELD_MIN_GAP
 
     def replace(self, **changes: Any) -> Settings:
         """Return a copy with some fields changed."""
         return dataclasses.replace(self, **changes)
+
+    @property
+    def has_lgu_code(self) -> bool:
+        """Tell whether the settings name a municipality (else nothing is recorded for one)."""
+        return self.lgu_code != UNSET_LGU_CODE
+
+    def thresholds_document(self) -> dict[str, dict[str, float]]:
+        """Return ``[thresholds]`` (with ``field_min_gap``) and ``[priority]`` as plain data.
+
+        Every value the analysis would use, given or default: what the ``municipalities``
+        table keeps for outputs to read.
+
+        Examples
+        --------
+        >>> Settings().thresholds_document()["thresholds"]["field_min_gap"]
+        200.0
+        """
+        return {
+            "thresholds": {
+                **dataclasses.asdict(self.thresholds),
+                "field_min_gap": self.field_min_gap,
+            },
+            "priority": dict(self.priority_weights),
+        }
 
 
 def load_settings(
@@ -86,6 +119,23 @@ def load_settings(
             msg = f"{file}: not valid TOML ({exc}); fix the file or leave --config out"
             raise InputError(msg) from exc
 
+    kwargs = _from_file(file, data)
+    names: dict[str, Any] = {k: kwargs.pop(k) for k in ("name_th", "name_en") if k in kwargs}
+    file_code = kwargs.get("lgu_code")
+    if env.get("GISREV_DATABASE_URL"):
+        kwargs["database_url"] = env["GISREV_DATABASE_URL"]
+    if env.get("GISREV_LGU"):
+        kwargs["lgu_code"] = env["GISREV_LGU"]
+    kwargs.update({k: v for k, v in overrides.items() if v is not None})
+    if file_code is None or file_code == kwargs["lgu_code"]:
+        # The file's names are those of its own municipality, not of another one chosen
+        # with GISREV_LGU or --lgu.
+        kwargs = {**names, **kwargs}
+    return Settings(**kwargs)
+
+
+def _from_file(file: Path, data: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the settings a gisrev.toml gives, checked, as keyword arguments of Settings."""
     kwargs: dict[str, Any] = {}
     db = _section(file, data, "database")
     if "url" in db:
@@ -93,11 +143,15 @@ def load_settings(
     if "working_srid" in db:
         kwargs["working_srid"] = _value(file, "database.working_srid", db["working_srid"], int)
     project = _section(file, data, "project")
-    for key in ("lgu_code", "regime"):
+    for key in ("lgu_code", "regime", "name_th", "name_en"):
         if key in project:
             kwargs[key] = _value(file, f"project.{key}", project[key], str)
-    thresholds = _section(file, data, "thresholds")
-    _check_known(file, "threshold", thresholds, [f.name for f in dataclasses.fields(Thresholds)])
+    thresholds = dict(_section(file, data, "thresholds"))
+    known = [f.name for f in dataclasses.fields(Thresholds)]
+    _check_known(file, "threshold", thresholds, [*known, "field_min_gap"])
+    if "field_min_gap" in thresholds:
+        gap = thresholds.pop("field_min_gap")
+        kwargs["field_min_gap"] = _value(file, "thresholds.field_min_gap", gap, float)
     if thresholds:
         kwargs["thresholds"] = Thresholds(
             **{k: _value(file, f"thresholds.{k}", v, float) for k, v in thresholds.items()}
@@ -108,13 +162,7 @@ def load_settings(
         kwargs["priority_weights"] = {
             k: _value(file, f"priority.{k}", v, float) for k, v in priority.items()
         }
-
-    if env.get("GISREV_DATABASE_URL"):
-        kwargs["database_url"] = env["GISREV_DATABASE_URL"]
-    if env.get("GISREV_LGU"):
-        kwargs["lgu_code"] = env["GISREV_LGU"]
-    kwargs.update({k: v for k, v in overrides.items() if v is not None})
-    return Settings(**kwargs)
+    return kwargs
 
 
 def _section(file: Path, data: Mapping[str, Any], name: str) -> Mapping[str, Any]:

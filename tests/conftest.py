@@ -24,7 +24,7 @@ from gisrev.db.engine import throwaway_database
 
 DATA_TABLES = (
     "parcel_evidence", "findings", "matches", "analysis_runs", "rejects", "register",
-    "parcels", "buildings", "zones", "load_runs", "survey_visits",
+    "parcels", "buildings", "zones", "load_runs", "survey_visits", "municipalities",
 )
 
 

@@ -16,7 +16,8 @@ def test_init_is_safe_to_repeat_and_records_version(engine):
 
 def test_every_table_carries_lgu_code_and_geometry_has_working_srid(engine):
     t = open_tables(engine)
-    data_tables = [t.parcels, t.buildings, t.zones, t.register, t.findings, t.load_runs, t.rejects]
+    data_tables = [t.parcels, t.buildings, t.zones, t.register, t.findings, t.load_runs, t.rejects,
+                   t.municipalities]
     assert all("lgu_code" in table.c for table in data_tables)
     with engine.connect() as conn:
         srids = dict(conn.execute(sa.text(
@@ -84,8 +85,33 @@ def test_init_upgrades_a_version_1_database_in_place(engine):
             "SELECT conname FROM pg_constraint WHERE contype = 'f' "
             "AND confrelid = CAST('load_runs' AS regclass)"
         )).scalars())
-    assert version == SCHEMA_VERSION == 4
+    assert version == SCHEMA_VERSION == 5
     assert "zone_id" in columns
     assert "parcels_deed_idx" not in indexes and "parcels_code_uq" in indexes  # v4
     assert foreign_keys == {"rejects_run_id_fkey"}  # v4: only rejects still refer to runs
     assert {"findings_map", "zone_summary"} <= views  # recreated after the upgrade
+
+
+def test_init_upgrades_a_version_4_database_in_place_keeping_its_data(clean_db):
+    # A database made by gisrev before the municipalities table (schema version 4).
+    with clean_db.begin() as conn:
+        conn.execute(sa.text("DROP TABLE municipalities"))
+        conn.execute(sa.text("UPDATE schema_version SET version = 4"))
+        run_id = conn.execute(sa.text(
+            "INSERT INTO load_runs (lgu_code, kind, source, source_hash) "
+            "VALUES ('501004', 'register', 'r.csv', 'x') RETURNING id"
+        )).scalar_one()
+        conn.execute(sa.text(
+            "INSERT INTO register (lgu_code, tax_year, parcel_code, parcel_code_norm, run_id) "
+            "VALUES ('501004', 2023, 'ชม-001', 'ชม001', :run)"
+        ), {"run": run_id})
+    init_db(clean_db, srid=32647)
+    with clean_db.connect() as conn:
+        version = conn.execute(sa.text("SELECT version FROM schema_version")).scalar_one()
+        kept = conn.execute(sa.text(
+            "SELECT lgu_code, tax_year, parcel_code, run_id FROM register"
+        )).all()
+        municipalities = conn.execute(sa.text("SELECT count(*) FROM municipalities")).scalar()
+    assert version == SCHEMA_VERSION == 5
+    assert kept == [("501004", 2023, "ชม-001", run_id)]
+    assert municipalities == 0  # made, empty until db init or a load names a municipality

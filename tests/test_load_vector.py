@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 from gisrev.config import Settings
 from gisrev.errors import InputError, MappingError
 from gisrev.load import load_vector
-from gisrev.load.vector import detect_encoding
+from gisrev.load._vector_source import detect_encoding
 
 SETTINGS = Settings(lgu_code="501004")
 

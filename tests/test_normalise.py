@@ -93,7 +93,7 @@ def test_the_vectorised_loader_normalises_codes_exactly_like_the_function(
 ) -> None:
     import pyarrow as pa
 
-    from gisrev.load._features import normalised_codes
+    from gisrev.load._attributes import normalised_codes
 
     got = normalised_codes(pa.array(codes, pa.string())).to_pylist()
     expected = [None if c is None or not c.strip() else normalise_parcel_code(c) for c in codes]

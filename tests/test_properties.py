@@ -24,8 +24,9 @@ from sqlalchemy.engine import Engine
 from gisrev.config import Settings
 from gisrev.errors import InputError
 from gisrev.load import load_register
+from gisrev.load._register_read import csv_rows
+from gisrev.load._register_row import Rejected, RowParser
 from gisrev.load.normalise import normalise_parcel_code, parse_number
-from gisrev.load.register import _csv_rows, _Rejected, _RowParser
 from gisrev.years import to_ce_year
 
 THAI_DIGITS = "๐๑๒๓๔๕๖๗๘๙"
@@ -84,7 +85,7 @@ def test_normalising_any_text_is_idempotent_and_leaves_no_separator(text: str) -
 HEADER = ["parcel_code", "tax_year", "owner_id", "owner_type", "declared_use",
           "declared_area_rai", "declared_area_ngan", "declared_area_wah", "land_value",
           "tax_assessed", "tax_paid", "paid_date"]
-PARSER = _RowParser({h: h for h in HEADER}, HEADER, mapping=None, year=None)
+PARSER = RowParser({h: h for h in HEADER}, HEADER, mapping=None, year=None)
 NEXT_YEAR = dt.date.today().year + 1
 
 
@@ -154,7 +155,7 @@ cells = st.one_of(
 def test_any_row_parses_or_is_rejected_with_its_field(row: list[Any]) -> None:
     try:
         got = PARSER.parse(row)
-    except _Rejected as bad:
+    except Rejected as bad:
         assert bad.field in {*HEADER, "declared_area_sqwah"}
         assert bad.expected and "\n" not in bad.expected
         return
@@ -183,7 +184,7 @@ def test_csv_cells_come_back_exactly_in_every_encoding_and_delimiter(
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "register.csv"
         path.write_bytes(buffer.getvalue().encode(encoding))
-        back = [cells for _, cells in _csv_rows(str(path), None)]
+        back = [cells for _, cells in csv_rows(str(path), None)]
     assert back == [header, *rows]
 
 
@@ -224,7 +225,7 @@ def test_every_row_is_loaded_or_rejected_and_loaded_rows_are_exact(
             continue  # blank lines are skipped, not rejected
         try:
             got = PARSER.parse(row)
-        except _Rejected:
+        except Rejected:
             n_rejected += 1
             continue
         expected.append((row_no, got["parcel_code"], got["tax_year"], got["owner_id"],
@@ -254,7 +255,7 @@ def test_every_row_is_loaded_or_rejected_and_loaded_rows_are_exact(
 def test_the_vectorised_normaliser_agrees_with_the_python_one() -> None:
     import pyarrow as pa
 
-    from gisrev.load._features import normalised_codes as arrow
+    from gisrev.load._attributes import normalised_codes as arrow
 
     # Codes as offices write them (upper-casing of letters such as 'ß' may differ; no
     # parcel code holds them).

@@ -94,10 +94,12 @@ def main(argv: list[str] | None = None) -> Any:
         click.echo(f"gisrev: error: {exc}", err=True)
         sys.exit(2)
     except Exception as exc:
-        if _interrupted(exc):  # Ctrl-C in a COPY surfaces as the failed rollback after it
+        from gisrev.db.errors import database_failure, interrupted
+
+        if interrupted(exc):  # Ctrl-C in a COPY surfaces as the failed rollback after it
             click.echo("gisrev: interrupted; nothing was written", err=True)
             sys.exit(130)
-        message = _database_failure(exc)
+        message = database_failure(exc)
         if message is None:
             raise
         if debug:
@@ -116,45 +118,3 @@ def _quiet_driver_logs() -> None:
         logger = logging.getLogger(name)
         if not any(isinstance(h, logging.NullHandler) for h in logger.handlers):
             logger.addHandler(logging.NullHandler())
-
-
-def _interrupted(exc: BaseException) -> bool:
-    """Return True when a KeyboardInterrupt is anywhere in the exception's chain."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        if isinstance(current, KeyboardInterrupt):
-            return True
-        seen.add(id(current))
-        current = current.__cause__ or current.__context__
-    return False
-
-
-def _database_failure(exc: Exception) -> str | None:
-    """Return one line for a database failure in mid-command, or None for any other error.
-
-    A connection lost during a load (server restarted, backend terminated) and a
-    role that may not write are the environment's fault, not a bug: say what
-    happened and what to do. Other database errors keep their traceback.
-    """
-    psycopg = sys.modules.get("psycopg")
-    sa_exc = sys.modules.get("sqlalchemy.exc")
-    if psycopg is None:
-        return None
-    orig: BaseException | None = exc
-    if sa_exc is not None and isinstance(exc, sa_exc.DBAPIError):
-        orig = exc.orig
-    text = str(orig).strip()
-    reason = text.splitlines()[0] if text else type(orig).__name__
-    if isinstance(orig, psycopg.OperationalError):
-        return (
-            f"lost the database connection in mid-command ({reason}); its transaction was "
-            "rolled back, so nothing was written; check the server and run the command again"
-        )
-    refused = (psycopg.errors.InsufficientPrivilege, psycopg.errors.ReadOnlySqlTransaction)
-    if isinstance(orig, refused):
-        return (
-            f"the database refused: {reason}; this database role may only read "
-            "(see docs/security.md); connect as a role that may write to load or analyze"
-        )
-    return None

@@ -16,9 +16,10 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.engine import Connection, Engine
 
 from gisrev.db.engine import transaction
+from gisrev.db.municipalities import DEFAULT_FIELD_MIN_GAP
 from gisrev.errors import DatabaseError
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 @dataclasses.dataclass(frozen=True)
@@ -28,6 +29,7 @@ class Tables:
     metadata: sa.MetaData
     srid: int
     schema_version: sa.Table
+    municipalities: sa.Table
     load_runs: sa.Table
     rejects: sa.Table
     parcels: sa.Table
@@ -60,6 +62,17 @@ def tables(srid: int = 32647) -> Tables:
         "schema_version", md,
         sa.Column("version", sa.Integer, nullable=False),
         sa.Column("working_srid", sa.Integer, nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.func.now()),
+    )
+    municipalities = sa.Table(
+        "municipalities", md,  # one row per municipality: names and thresholds for outputs
+        sa.Column("lgu_code", sa.Text, primary_key=True),
+        sa.Column("name_th", sa.Text),
+        sa.Column("name_en", sa.Text),
+        # Baht: findings with a smaller gap go to the desk list, not to a surveyor.
+        sa.Column("field_min_gap", sa.Numeric, nullable=False,
+                  server_default=f"{DEFAULT_FIELD_MIN_GAP:g}"),
+        sa.Column("thresholds", JSONB),  # gisrev.toml's [thresholds] and [priority]
         sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.func.now()),
     )
     load_runs = sa.Table(
@@ -272,7 +285,8 @@ def tables(srid: int = 32647) -> Tables:
         sa.Index("survey_visits_code_idx", "lgu_code", "parcel_code_norm", "visited_at"),
     )
     return Tables(
-        metadata=md, srid=srid, schema_version=schema_version, load_runs=load_runs,
+        metadata=md, srid=srid, schema_version=schema_version, municipalities=municipalities,
+        load_runs=load_runs,
         rejects=rejects, parcels=parcels, buildings=buildings, zones=zones, register=register,
         analysis_runs=analysis_runs, matches=matches, findings=findings,
         parcel_evidence=parcel_evidence,
@@ -314,6 +328,9 @@ _UPGRADES: dict[int, tuple[str, ...]] = {
             for table in ("parcels", "buildings", "zones", "register", "survey_visits")
         ),
     ),
+    # 5: municipalities, a new table: create_all makes it, and `db init` or the next load
+    # fills the configured municipality's row; every other table is left as it was.
+    5: (),
 }
 
 

@@ -1,7 +1,7 @@
 """The register's column-wise fast path: a chunk of CSV rows checked with Arrow kernels.
 
 A row takes the fast path only when every check below can vouch that the per-row
-parser (:class:`gisrev.load.register._RowParser`) would give the same values: its
+parser (:class:`gisrev.load._register_row.RowParser`) would give the same values: its
 cells hold only printable ASCII and Thai (so whitespace is the space alone, and
 Arrow's trimming and upper-casing agree with Python's), and each field has the plain
 shape of its kind (``1,234.50``, ``2566``, 13 digits, a known code). Every other row

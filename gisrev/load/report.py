@@ -1,11 +1,19 @@
-"""What a load did: counts, warnings and rejected rows, kept in ``load_runs`` and ``rejects``."""
+"""What a load did: counts, warnings and rejected rows, kept in ``load_runs`` and ``rejects``.
+
+Both loaders keep their books through :func:`load_run`: it opens the ``load_runs`` row,
+hands the loader a :class:`LoadRun` to count into, refuses a load that loaded nothing
+(or, with ``--strict``, rejected anything), and records the counts, warnings and rejects
+when the load's block ends.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import os
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from gisrev.db.schema import Tables
+from gisrev.errors import InputError
 
 SHOWN_REJECTS = 5
 
@@ -155,18 +164,24 @@ def finish_run(
     lgu_code: str,
     rejects: Sequence[Reject],
     source_hash: str | None = None,
+    options: dict[str, Any] | None = None,
 ) -> None:
     """Record a load's counts, warnings and rejects.
 
     ``source_hash``, when given, replaces the one :func:`start_run` recorded (a loader
-    that hashes the source while it reads it starts the run before the hash is known).
+    that hashes the source while it reads it starts the run before the hash is known);
+    so do ``options`` (a loader that learns some of them while it reads).
     """
-    hashed = {} if source_hash is None else {"source_hash": source_hash}
+    changed = {
+        key: value
+        for key, value in (("source_hash", source_hash), ("options", options))
+        if value is not None
+    }
     conn.execute(
         t.load_runs.update()
         .where(t.load_runs.c.id == report.run_id)
         .values(
-            **hashed,
+            **changed,
             duration_s=report.duration_s,
             n_read=report.n_read,
             n_loaded=report.n_loaded,
@@ -195,3 +210,146 @@ def finish_run(
                 for r in rejects
             ],
         )
+
+
+@dataclasses.dataclass
+class LoadRun:
+    """A load under way: its ``load_runs`` row and what the loader has counted so far.
+
+    The loader adds to the counts, ``warnings`` and ``rejects`` (in input order) and
+    may set ``source_hash`` (hashed while it read) and more ``options``;
+    :func:`load_run` records them all and sets :attr:`report` once the load succeeds.
+    """
+
+    run_id: int
+    kind: str
+    source: str
+    lgu_code: str
+    options: dict[str, Any]
+    strict: bool
+    started: float
+    nothing_loaded: Callable[[LoadRun], str]
+    n_read: int = 0
+    n_loaded: int = 0
+    n_repaired: int = 0
+    source_crs: str | None = None
+    operation: str | None = None
+    source_hash: str | None = None
+    warnings: list[str] = dataclasses.field(default_factory=list)
+    rejects: list[Reject] = dataclasses.field(default_factory=list)
+    report: LoadReport = dataclasses.field(init=False, repr=False)  # set when recorded
+
+    def check(self) -> None:
+        """Refuse a load that loaded nothing, or rejected anything under ``strict``.
+
+        The caller's transaction then writes nothing; :func:`load_run` checks on the
+        way out, and a loader may check earlier, before it replaces older rows.
+
+        Raises
+        ------
+        InputError
+            With ``strict``, naming the first reject; else when nothing loaded, with the
+            loader's own line for that.
+        """
+        if self.strict and self.rejects:
+            first = self.rejects[0].describe(self.source)
+            msg = f"{first} ({len(self.rejects)} rejected in all; --strict: nothing was loaded)"
+            raise InputError(msg)
+        if not self.n_loaded:
+            raise InputError(self.nothing_loaded(self))
+
+    def _report(self) -> LoadReport:
+        return LoadReport(
+            run_id=self.run_id,
+            kind=self.kind,
+            source=self.source,
+            n_read=self.n_read,
+            n_loaded=self.n_loaded,
+            n_repaired=self.n_repaired,
+            n_rejected=len(self.rejects),
+            duration_s=time.perf_counter() - self.started,
+            source_crs=self.source_crs,
+            operation=self.operation,
+            warnings=tuple(self.warnings),
+            rejects=tuple(self.rejects),
+        )
+
+
+@contextlib.contextmanager
+def load_run(
+    conn: Connection,
+    t: Tables,
+    *,
+    kind: str,
+    lgu_code: str,
+    source: str,
+    layer: str | None,
+    options: dict[str, Any],
+    nothing_loaded: Callable[[LoadRun], str],
+    strict: bool = False,
+    source_hash: str = "",
+    started: float | None = None,
+) -> Iterator[LoadRun]:
+    """Keep one load's books: open its ``load_runs`` row, then check and record it.
+
+    Inside the block the loader writes its rows (tagged with ``run.run_id``) and counts
+    into the :class:`LoadRun`. When the block ends without an error, the load is
+    checked (:meth:`LoadRun.check`) and its counts, warnings and rejects are recorded
+    in the same transaction; ``run.report`` is then the :class:`LoadReport`.
+
+    Parameters
+    ----------
+    conn
+        The load's transaction.
+    t
+        The schema's tables.
+    kind
+        ``parcels``, ``buildings``, ``zones`` or ``register``.
+    lgu_code
+        The municipality the rows are loaded for.
+    source
+        The file (as given).
+    layer
+        The layer or sheet read, if chosen.
+    options
+        The load's options as recorded (the loader may add to ``run.options``).
+    nothing_loaded
+        Makes the one line for a load that loaded nothing.
+    strict
+        Refuse the whole load if any row or feature is rejected.
+    source_hash
+        The source's sha256, when already known (else set ``run.source_hash``).
+    started
+        ``time.perf_counter()`` when the load began (default: now); the duration counts from it.
+    """
+    run = LoadRun(
+        run_id=start_run(
+            conn,
+            t,
+            lgu_code=lgu_code,
+            kind=kind,
+            source=source,
+            layer=layer,
+            source_hash=source_hash,
+            options=options,
+        ),
+        kind=kind,
+        source=source,
+        lgu_code=lgu_code,
+        options=options,
+        strict=strict,
+        started=time.perf_counter() if started is None else started,
+        nothing_loaded=nothing_loaded,
+    )
+    yield run
+    run.check()
+    run.report = run._report()
+    finish_run(
+        conn,
+        t,
+        run.report,
+        lgu_code=lgu_code,
+        rejects=run.rejects,
+        source_hash=run.source_hash,
+        options=run.options,
+    )

@@ -258,6 +258,8 @@ def write_settings(out: Path, lgu_code: str) -> Path:
         "# Settings for the sample town (gisrev reads ./gisrev.toml or --config).\n"
         "[project]\n"
         f'lgu_code = "{lgu_code}"  # sample municipality (Mae Hia area, Chiang Mai)\n'
+        'name_th = "เทศบาลตำบลแม่เหียะ"\n'
+        'name_en = "Mae Hia Subdistrict Municipality"\n'
         'regime = "thai"\n',
         encoding="utf-8",
     )
