@@ -57,7 +57,7 @@ def town(clean_db, tmp_path):
         "D-4,2023-10-01,มาลี,,,,gone,not found\n",          # the later visit decides
         encoding="utf-8",
     )
-    rep = import_survey(clean_db, survey, settings=Settings())
+    rep = import_survey(clean_db, survey, lgu_code="000000")
     assert rep.n_loaded == 6, rep.rejects
     return town
 
