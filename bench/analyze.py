@@ -12,7 +12,7 @@ obvious way, stage for stage:
     buildings  sjoin buildings -> parcels, overlap areas, the largest overlap above half the
                footprint wins (SQL: buildings)
     building_values  appraised value, else the tax engine's estimate (both sides call
-               gisrev.tax.thai.building_values on the same rows)
+               gisrev.tax.buildings.building_values on the same rows)
     zones      sjoin representative points -> zones, the lowest zone id wins (SQL: zones)
     evidence   per parcel: buildings, building value and floor area per use category, the
                first register row and the count of rows, price and land value (SQL: evidence)
@@ -98,7 +98,7 @@ def geopandas_baseline(
     Returns seconds per stage and, to check the two sides did the same work, the register
     rows matched per method, the buildings placed on a parcel and the parcels given a zone.
     """
-    from gisrev.tax.thai import building_values
+    from gisrev.tax.buildings import building_values
 
     t: dict[str, float] = {}
     start = now = time.perf_counter()

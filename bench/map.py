@@ -33,7 +33,7 @@ import geopandas as gpd
 import pandas as pd
 import sqlalchemy as sa
 
-from gisrev.config import DEFAULT_DATABASE_URL, Settings
+from gisrev.config import DEFAULT_DATABASE_URL
 from gisrev.db import init_db, make_engine
 from gisrev.db.engine import create_database, drop_database
 from gisrev.outputs.maps import make_maps
@@ -238,7 +238,7 @@ def main() -> None:
                 build_town(engine, n)
                 out = Path(tmp) / f"town-{n}"
                 t = time.perf_counter()
-                report = make_maps(engine, out, year=YEAR, settings=Settings(lgu_code=LGU))
+                report = make_maps(engine, out, year=YEAR, lgu_code=LGU)
                 ours_build = time.perf_counter() - t
                 base = Path(tmp) / f"folium-{n}.html"
                 t = time.perf_counter()

@@ -24,8 +24,8 @@ import sqlalchemy as sa
 from analyze import _load_town  # the sibling bench script
 
 import gisrev
-from gisrev import api
 from gisrev.analyze import run_analysis
+from gisrev.analyze.whatif import parcel_evidence, tax_rows
 from gisrev.config import DEFAULT_DATABASE_URL, load_settings
 from gisrev.db import make_engine
 from gisrev.db.engine import create_database, drop_database
@@ -56,7 +56,7 @@ def loop_baseline(engine: sa.Engine, lgu: str) -> dict[str, float]:
     base = get_regime("thai")
     regimes = {"current": base} | {k: base.with_changes(**v) for k, v in SCENARIOS.items()}
     with engine.connect() as conn:
-        rows = api._tax_rows(api._evidence(conn, 2023, lgu), 2023)
+        rows = tax_rows(parcel_evidence(conn, 2023, lgu_code=lgu), 2023)
     out = {}
     for name, regime in regimes.items():
         per_parcel: dict[int, float] = {}
@@ -91,12 +91,10 @@ def main() -> None:
               f"(analysis {report.duration_s:.1f} s)")
 
         with engine.connect() as conn:
-            read, _ = best_of(3, lambda: api._evidence(conn, 2023, lgu))
+            read, _ = best_of(3, lambda: parcel_evidence(conn, 2023, lgu_code=lgu))
         fast, df = best_of(3, lambda: gisrev.what_if(2566, scenarios=SCENARIOS, engine=engine,
-                                                     lgu=lgu))
+                                                     lgu_code=lgu))
         slow, loop = best_of(1, lambda: loop_baseline(engine, lgu))
-        old, _ = best_of(3, lambda: gisrev.what_if(2566, reduction_percent=[0, 50],
-                                                   engine=engine, lgu=lgu))
         totals = dict(zip(df["scenario"], df["expected_tax"], strict=True))
         assert totals == loop, (totals, loop)
         with engine.connect() as conn:
@@ -112,7 +110,6 @@ def main() -> None:
               f"-> loop / what_if = {slow / fast:.1f}x")
         print(f"taxing alone (minus the evidence read): compute_many {fast - read:.3f} s, "
               f"loop {slow - read:.3f} s -> {(slow - read) / max(fast - read, 1e-9):.1f}x")
-        print(f"older reduction-only form (SQL rescale, 2 reductions):   {old:.3f} s")
         print(f"current rules equal the analysed expected tax: {analysed:,.2f} baht")
     finally:
         engine.dispose()

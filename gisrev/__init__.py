@@ -1,6 +1,6 @@
 """gisrev: find the property tax a local government is not collecting.
 
-The public Python API for notebooks and scripts is listed in ``__all__``. The
+The public Python API for notebooks and scripts is listed once, in ``__all__``. The
 notebook functions (``connect``, ``findings``, ...) live in :mod:`gisrev.api` and
 are imported on first use, so the command line does not pay for geopandas when a
 command does not need it.
@@ -26,8 +26,11 @@ if TYPE_CHECKING:
         zone_gaps,
     )
     from gisrev.db import init_db, make_engine
+    from gisrev.outputs.summary import Summary
 
+# Where each name imported on first use lives.
 _LAZY = {
+    "Summary": "gisrev.outputs.summary",
     "connect": "gisrev.api",
     "findings": "gisrev.api",
     "gap_by": "gisrev.api",
@@ -46,6 +49,7 @@ __all__ = [
     "InputError",
     "MappingError",
     "Settings",
+    "Summary",
     "TaxRuleError",
     "connect",
     "findings",

@@ -13,6 +13,7 @@ from town import Town, rect
 import gisrev
 from gisrev import api
 from gisrev.errors import InputError
+from gisrev.vocab import FINDING_CODES
 
 LGU = "000000"
 
@@ -112,7 +113,7 @@ def test_connect_reads_the_url_from_the_environment(database_url, engine, monkey
 
 
 def test_findings_come_with_parcel_geometry_in_wgs84(planted):
-    gdf = gisrev.findings(2023, engine=planted.engine, lgu=LGU)
+    gdf = gisrev.findings(2023, engine=planted.engine, lgu_code=LGU)
     assert gdf.crs.to_epsg() == 4326
     assert list(gdf.parcel_code) == ["P-1", "P-2", "P-3", "X-9"]
     assert gdf.loc[1, "flags"] == ["UNDERPAID", "USE_MISMATCH"]
@@ -127,8 +128,8 @@ def test_findings_come_with_parcel_geometry_in_wgs84(planted):
 
 
 def test_findings_accept_buddhist_era_years(planted):
-    ce = gisrev.findings(2024, engine=planted.engine, lgu=LGU)
-    be = gisrev.findings(2567, engine=planted.engine, lgu=LGU)
+    ce = gisrev.findings(2024, engine=planted.engine, lgu_code=LGU)
+    be = gisrev.findings(2567, engine=planted.engine, lgu_code=LGU)
     assert list(be.parcel_code) == list(ce.parcel_code) == ["P-1"]
     assert be.gap.tolist() == [5500]
 
@@ -136,13 +137,13 @@ def test_findings_accept_buddhist_era_years(planted):
 def test_years_read_as_the_cli_reads_them(planted):
     # Thai digits, as a Thai keyboard types them, were a ValueError from int(); a two-digit
     # year asked the database for tax year 66 CE.
-    assert gisrev.summary("๒๕๖๖", engine=planted.engine, lgu=LGU).year == 2023
+    assert gisrev.summary("๒๕๖๖", engine=planted.engine, lgu_code=LGU).year == 2023
     with pytest.raises(InputError, match=r"tax year 66: expected a year such as 2566 \(BE\)"):
-        gisrev.findings(66, engine=planted.engine, lgu=LGU)
+        gisrev.findings(66, engine=planted.engine, lgu_code=LGU)
 
 
 def test_summary_totals_add_up_the_planted_findings(planted):
-    s = gisrev.summary(2566, engine=planted.engine, lgu=LGU)
+    s = gisrev.summary(2566, engine=planted.engine, lgu_code=LGU)
     assert s.year == 2023
     assert s.totals == {
         "parcels": 5, "register_accounts": 4, "register_assessed": 2800.0,
@@ -152,8 +153,8 @@ def test_summary_totals_add_up_the_planted_findings(planted):
 
 
 def test_gap_by_flag_counts_a_finding_under_each_of_its_codes(planted):
-    df = gisrev.gap_by(2023, by="flag", engine=planted.engine, lgu=LGU).set_index("flag")
-    assert list(df.index) == list(api.FINDING_CODES)
+    df = gisrev.gap_by(2023, by="flag", engine=planted.engine, lgu_code=LGU).set_index("flag")
+    assert list(df.index) == list(FINDING_CODES)
     assert df.loc["UNREGISTERED"].tolist() == [1, 5000]
     assert df.loc["UNDERPAID"].tolist() == [1, 2000]
     assert df.loc["USE_MISMATCH"].tolist() == [1, 2000]
@@ -163,7 +164,7 @@ def test_gap_by_flag_counts_a_finding_under_each_of_its_codes(planted):
 
 
 def test_gap_by_zone_names_zones_and_keeps_unzoned_findings(planted):
-    df = gisrev.gap_by(2023, by="zone", engine=planted.engine, lgu=LGU)
+    df = gisrev.gap_by(2023, by="zone", engine=planted.engine, lgu_code=LGU)
     rows = df[["zone_code", "zone_name", "findings", "gap"]].to_dict("records")
     assert rows[:2] == [
         {"zone_code": "Z1", "zone_name": "ในเมือง <b>centre</b>", "findings": 2, "gap": 7000},
@@ -174,18 +175,18 @@ def test_gap_by_zone_names_zones_and_keeps_unzoned_findings(planted):
 
 
 def test_gap_by_use_prefers_the_evidence(planted):
-    df = gisrev.gap_by(2023, by="use", engine=planted.engine, lgu=LGU).set_index("use")
+    df = gisrev.gap_by(2023, by="use", engine=planted.engine, lgu_code=LGU).set_index("use")
     assert df.gap.to_dict() == {"residential": 5000, "other": 2400, "agriculture": 500}
 
 
 def test_top_parcels_exclude_orphans_and_are_ordered_by_gap(planted):
-    s = gisrev.summary(2023, engine=planted.engine, lgu=LGU, top=2)
+    s = gisrev.summary(2023, engine=planted.engine, lgu_code=LGU, top=2)
     assert s.top.parcel_code.tolist() == ["P-1", "P-2"]
     assert s.top.gap.tolist() == [5000, 2000]
 
 
 def test_zone_gaps_colour_each_zone_by_its_findings(planted):
-    gdf = gisrev.zone_gaps(2023, engine=planted.engine, lgu=LGU)
+    gdf = gisrev.zone_gaps(2023, engine=planted.engine, lgu_code=LGU)
     assert gdf.crs.to_epsg() == 4326
     assert gdf.set_index("zone_code").gap.to_dict() == {"Z1": 7000, "Z2": 500}
 
@@ -201,7 +202,7 @@ def test_zone_gaps_sum_each_polygon_apart_as_the_zone_summary_view_does(planted)
         insert_finding(planted.engine, parcel_code=code, flags=["UNREGISTERED"],
                        parcel_id=town.parcel(code, rect(x, 10, 20, 20)),
                        expected_tax=gap, gap=gap, zone_id=zone_id, zone_code=None)
-    gdf = gisrev.zone_gaps(2023, engine=planted.engine, lgu=LGU)
+    gdf = gisrev.zone_gaps(2023, engine=planted.engine, lgu_code=LGU)
     got = sorted(zip(gdf.zone_code.fillna("-"), gdf.price_per_sqwah, gdf.findings, gdf.gap,
                      strict=True))
     assert got == [("-", 900, 1, 30), ("Z1", 10_000, 2, 7_000), ("Z2", 1_500, 1, 70),
@@ -215,7 +216,7 @@ def test_zone_gaps_sum_each_polygon_apart_as_the_zone_summary_view_does(planted)
 
 
 def test_gap_by_year_lists_each_analysed_year(planted):
-    df = gisrev.gap_by_year(engine=planted.engine, lgu=LGU)
+    df = gisrev.gap_by_year(engine=planted.engine, lgu_code=LGU)
     assert df.tax_year.tolist() == [2023, 2024]
     assert df.tax_year_be.tolist() == [2566, 2567]
     assert df.gap.tolist() == [7900, 5500]
@@ -230,15 +231,16 @@ def test_the_only_municipality_is_found_without_lgu(planted):
 def test_several_municipalities_need_lgu(planted):
     insert_finding(planted.engine, parcel_code="Q-1", parcel_id=None, flags=["ORPHAN_RECORD"],
                    gap=1, lgu_code="501004")
-    with pytest.raises(InputError, match=r"several municipalities .*\(000000, 501004\); pass lgu="):
+    with pytest.raises(InputError,
+                       match=r"several municipalities .*\(000000, 501004\); pass lgu_code="):
         gisrev.findings(2023, engine=planted.engine)
-    assert gisrev.summary(2023, engine=planted.engine, lgu="501004").totals["gap"] == 1
+    assert gisrev.summary(2023, engine=planted.engine, lgu_code="501004").totals["gap"] == 1
 
 
 def test_a_year_never_analysed_says_to_run_the_analysis(planted):
     with pytest.raises(InputError, match=r"no analysis for tax year 2560 \(2017\).*"
                                          r"gisrev analyze --year 2560"):
-        gisrev.summary(2017, engine=planted.engine, lgu=LGU)
+        gisrev.summary(2017, engine=planted.engine, lgu_code=LGU)
 
 
 def test_gap_by_rejects_an_unknown_grouping(planted):
@@ -246,30 +248,10 @@ def test_gap_by_rejects_an_unknown_grouping(planted):
         gisrev.gap_by(2023, by="owner", engine=planted.engine)  # type: ignore[arg-type]
 
 
-def test_what_if_rescales_expected_tax_from_the_years_own_reduction(planted):
-    # 2023 had a 15 % reduction: 0 % means expected / 0.85, 90 % means expected * 0.1 / 0.85
-    df = gisrev.what_if(2566, reduction_percent=[0, 15, 90], engine=planted.engine, lgu=LGU)
-    assert df.reduction_percent.tolist() == [0, 15, 90]
-    assert df.actual_reduction_percent.tolist() == [15, 15, 15]
-    # money is rounded to satang
-    assert df.expected_tax.tolist() == pytest.approx([8800 / 0.85, 8800, 8800 * 0.1 / 0.85],
-                                                     abs=0.005)
-    no_reduction = 5000 / 0.85 + (3000 / 0.85 - 1000) + (800 / 0.85 - 300) + 400
-    ninety = 5000 * 0.1 / 0.85 + 0 + 0 + 400  # paid already covers P-2 and P-3
-    assert df.gap.tolist() == pytest.approx([no_reduction, 7900, ninety], abs=0.005)
-    assert df.gap_change.tolist() == pytest.approx([no_reduction - 7900, 0, ninety - 7900],
-                                                   abs=0.005)
-
-
-def test_what_if_rejects_a_reduction_of_100_percent_or_more(planted):
-    with pytest.raises(InputError, match="expected a percentage from 0 up to 100"):
-        gisrev.what_if(2023, reduction_percent=[100], engine=planted.engine, lgu=LGU)
-
-
 def test_revenue_recovered_needs_both_years_analysed(planted):
     with pytest.raises(InputError, match="tax year 2568 has not been analysed"):
-        gisrev.revenue_recovered(2567, engine=planted.engine, lgu=LGU)
-    frame = gisrev.revenue_recovered(2566, engine=planted.engine, lgu=LGU)
+        gisrev.revenue_recovered(2567, engine=planted.engine, lgu_code=LGU)
+    frame = gisrev.revenue_recovered(2566, engine=planted.engine, lgu_code=LGU)
     assert frame.empty and frame.attrs["total"] == 0.0
 
 
@@ -278,5 +260,13 @@ def test_revenue_recovered_with_an_engine_does_not_read_gisrev_toml(planted, tmp
     # It re-read ./gisrev.toml only to pass the municipality on: a broken file broke it.
     (tmp_path / "gisrev.toml").write_text("[database\nurl = ", encoding="utf-8")
     monkeypatch.chdir(tmp_path)
-    frame = gisrev.revenue_recovered(2566, engine=planted.engine, lgu=LGU)
+    frame = gisrev.revenue_recovered(2566, engine=planted.engine, lgu_code=LGU)
     assert frame.empty and frame.attrs["total"] == 0.0
+
+
+def test_lgu_still_works_for_one_release_with_a_deprecation_warning(planted):
+    with pytest.deprecated_call(match="pass lgu_code= instead"):
+        s = gisrev.summary(2023, engine=planted.engine, lgu=LGU)
+    assert s.lgu_code == LGU and s.totals["gap"] == 7900
+    with pytest.deprecated_call(), pytest.raises(InputError, match="disagree; pass lgu_code="):
+        gisrev.findings(2023, engine=planted.engine, lgu_code=LGU, lgu="501004")

@@ -22,7 +22,8 @@ from gisrev.errors import InputError
 from gisrev.outputs.export import export_findings
 
 YEAR = 2023
-SETTINGS = Settings(lgu_code="000000")
+LGU = "000000"
+SETTINGS = Settings(lgu_code=LGU)
 CONTRACT = ["parcel_code", "flags", "expected_tax", "tax_paid", "gap", "priority", "lon", "lat"]
 
 
@@ -51,7 +52,7 @@ def read_csv(path) -> list[dict[str, str]]:
 
 def test_csv_has_the_contract_columns_in_priority_order(town, tmp_path):
     out = tmp_path / "f.csv"
-    assert export_findings(town.engine, out, year=2566, settings=SETTINGS) == 3
+    assert export_findings(town.engine, out, year=YEAR, lgu_code=LGU) == 3
     rows = read_csv(out)
     assert list(rows[0])[:8] == CONTRACT
     assert {"reason_th", "reason_en", "tax_assessed", "zone"} <= set(rows[0])
@@ -69,7 +70,7 @@ def test_csv_has_the_contract_columns_in_priority_order(town, tmp_path):
 
 def test_csv_orphans_have_empty_coordinates_and_formulas_are_defused(town, tmp_path):
     out = tmp_path / "f.csv"
-    export_findings(town.engine, out, year=YEAR, settings=SETTINGS)
+    export_findings(town.engine, out, year=YEAR, lgu_code=LGU)
     orphan = next(r for r in read_csv(out) if "ORPHAN_RECORD" in r["flags"])
     assert orphan["flags"] == "ARREARS;ORPHAN_RECORD"
     assert orphan["lon"] == "" and orphan["lat"] == ""
@@ -92,7 +93,7 @@ def _held_text(path) -> str:
 def test_exports_never_carry_owner_ids(town, tmp_path):
     for suffix in ("csv", "xlsx", "gpkg"):
         out = tmp_path / f"f.{suffix}"
-        export_findings(town.engine, out, year=YEAR, settings=SETTINGS)
+        export_findings(town.engine, out, year=YEAR, lgu_code=LGU)
         text = _held_text(out)
         assert not any(owner_id in text for owner_id in OWNER_IDS), suffix
     # The search finds an ID where there is one: the XLSX export with an ID planted in a
@@ -107,7 +108,7 @@ def test_exports_never_carry_owner_ids(town, tmp_path):
 
 def test_xlsx_has_thai_and_english_headers_and_money_format(town, tmp_path):
     out = tmp_path / "f.xlsx"
-    export_findings(town.engine, out, year=YEAR, settings=SETTINGS)
+    export_findings(town.engine, out, year=YEAR, lgu_code=LGU)
     ws = openpyxl.load_workbook(out).active
     headers = [c.value for c in ws[1]]
     assert headers[0] == "รหัสแปลง\nparcel code"
@@ -123,7 +124,7 @@ def test_xlsx_has_thai_and_english_headers_and_money_format(town, tmp_path):
 
 def test_gpkg_holds_the_flagged_parcels_with_an_embedded_default_style(town, tmp_path):
     out = tmp_path / "f.gpkg"
-    assert export_findings(town.engine, out, year=YEAR, settings=SETTINGS) == 2  # orphan not drawn
+    assert export_findings(town.engine, out, year=YEAR, lgu_code=LGU) == 2  # orphan not drawn
     layers = pyogrio.list_layers(out)
     assert "findings" in layers[:, 0]
     gdf = gpd.read_file(out, layer="findings")
@@ -151,7 +152,7 @@ def test_lon_lat_of_a_parcel_loaded_from_indian_1975_fall_inside_it(clean_db, tm
     town.parcel("IND-1", parcel_24047, srid=24047)
     run_analysis(clean_db, year=YEAR, settings=SETTINGS)
     out = tmp_path / "f.csv"
-    export_findings(clean_db, out, year=YEAR, settings=SETTINGS)
+    export_findings(clean_db, out, year=YEAR, lgu_code=LGU)
     (row,) = read_csv(out)
     to_wgs84 = Transformer.from_crs(24047, 4326, always_xy=True)
     parcel_wgs84 = shapely.transform(
@@ -164,9 +165,9 @@ def test_lon_lat_of_a_parcel_loaded_from_indian_1975_fall_inside_it(clean_db, tm
 
 def test_unknown_suffix_and_unanalysed_year_are_one_line_errors(town, tmp_path):
     with pytest.raises(InputError, match=r"f\.shp: cannot export findings as '\.shp'"):
-        export_findings(town.engine, tmp_path / "f.shp", year=YEAR, settings=SETTINGS)
+        export_findings(town.engine, tmp_path / "f.shp", year=YEAR, lgu_code=LGU)
     with pytest.raises(InputError, match="run `gisrev analyze --year 2567` first"):
-        export_findings(town.engine, tmp_path / "f.csv", year=2567, settings=SETTINGS)
+        export_findings(town.engine, tmp_path / "f.csv", year=YEAR + 1, lgu_code=LGU)
 
 
 @pytest.mark.parametrize("command", [
@@ -251,7 +252,7 @@ def test_an_analysed_year_with_nothing_found_exports_empty_files(town, tmp_path)
         conn.execute(sa.text("DELETE FROM findings WHERE tax_year = :y"), {"y": YEAR + 1})
     for suffix in ("csv", "xlsx", "gpkg"):
         assert export_findings(town.engine, tmp_path / f"f.{suffix}", year=YEAR + 1,
-                               settings=SETTINGS) == 0
+                               lgu_code=LGU) == 0
     assert read_csv(tmp_path / "f.csv") == []
     empty = gpd.read_file(tmp_path / "f.gpkg", layer="findings")
     assert len(empty) == 0 and empty.crs.to_epsg() == 32647  # QGIS still knows where it is

@@ -17,7 +17,6 @@ import openpyxl
 import pytest
 import sqlalchemy as sa
 
-from gisrev.config import Settings
 from gisrev.errors import InputError
 from gisrev.load.normalise import normalise_parcel_code
 from gisrev.outputs.maps import make_maps
@@ -159,14 +158,14 @@ def town(engine: sa.Engine) -> sa.Engine:
 def maps(town: sa.Engine, tmp_path_factory: pytest.TempPathFactory):
     out = tmp_path_factory.mktemp("maps")
     return make_maps(
-        town, out, year=2566, settings=Settings(lgu_code=LGU), packages=4, show_owner=True
+        town, out, year=YEAR, lgu_code=LGU, packages=4, show_owner=True
     )
 
 
 @pytest.fixture(scope="module")
 def maps_no_owner(town: sa.Engine, tmp_path_factory: pytest.TempPathFactory):
     out = tmp_path_factory.mktemp("maps_no_owner")
-    return make_maps(town, out, year=YEAR, settings=Settings(lgu_code=LGU), by="zone")
+    return make_maps(town, out, year=YEAR, lgu_code=LGU, by="zone")
 
 
 READY = "window.gisrev && window.gisrev.ready"
@@ -390,7 +389,7 @@ def test_local_tile_folder_draws_offline_without_touching_the_network(town, tmp_
         town,
         tmp_path / "maps",
         year=YEAR,
-        settings=Settings(lgu_code=LGU),
+        lgu_code=LGU,
         tiles=tmp_path / "ortho",
     )
     view = browser_page.open(report.overview, wait_for=READY)
@@ -410,10 +409,9 @@ def test_overview_links_each_work_package_by_number(maps, browser_page):
 
 
 def test_rerun_with_fewer_packages_leaves_no_stale_worklists(town, tmp_path):
-    settings = Settings(lgu_code=LGU)
-    make_maps(town, tmp_path, year=YEAR, settings=settings, packages=2)
+    make_maps(town, tmp_path, year=YEAR, lgu_code=LGU, packages=2)
     assert len(list((tmp_path / "packages").glob("package-*.csv"))) == 5
-    make_maps(town, tmp_path, year=YEAR, settings=settings, packages=9)
+    make_maps(town, tmp_path, year=YEAR, lgu_code=LGU, packages=9)
     assert sorted(p.name for p in (tmp_path / "packages").iterdir()) == [
         "package-001-print.html",
         "package-001.csv",
@@ -424,11 +422,10 @@ def test_rerun_with_fewer_packages_leaves_no_stale_worklists(town, tmp_path):
 
 def test_a_run_for_a_year_without_findings_keeps_the_maps_already_there(town, tmp_path):
     # 2567 typed for 2566: the error must not have wiped the packages the field is using.
-    settings = Settings(lgu_code=LGU)
-    make_maps(town, tmp_path, year=YEAR, settings=settings, packages=9)
+    make_maps(town, tmp_path, year=YEAR, lgu_code=LGU, packages=9)
     before = sorted(p.name for p in (tmp_path / "packages").iterdir())
     with pytest.raises(InputError, match="no findings for tax year 2567"):
-        make_maps(town, tmp_path, year=YEAR + 1, settings=settings, packages=9)
+        make_maps(town, tmp_path, year=YEAR + 1, lgu_code=LGU, packages=9)
     assert sorted(p.name for p in (tmp_path / "packages").iterdir()) == before != []
 
 
@@ -440,7 +437,7 @@ def test_a_year_of_orphan_records_only_maps_the_town_and_lists_them(town, tmp_pa
             " VALUES (:lgu, 2022, 'X-1', ARRAY['ORPHAN_RECORD'], 'ไม่พบแปลง', 0)"
         ), {"lgu": LGU})
     try:
-        report = make_maps(town, tmp_path, year=2022, settings=Settings(lgu_code=LGU))
+        report = make_maps(town, tmp_path, year=2022, lgu_code=LGU)
     finally:
         with town.begin() as conn:
             conn.execute(sa.text("DELETE FROM findings WHERE tax_year = 2022"))

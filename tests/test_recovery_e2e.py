@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from gisrev.config import load_settings
 from gisrev.outputs.recovery import revenue_recovered
 from gisrev.sample import generate_town
+from gisrev.years import tax_year
 
 pytestmark = pytest.mark.slow
 
@@ -102,7 +103,7 @@ def test_survey_round_trip_recovers_the_ground_truth(clean_db, gisrev_cli, town_
     ok("analyze", "--year", "2567")
 
     settings = load_settings(town_dir / "gisrev.toml", env={})
-    got = revenue_recovered(clean_db, year=2566, settings=settings)
+    got = revenue_recovered(clean_db, year=tax_year(2566), lgu_code=settings.lgu_code)
     truth = pd.read_csv(town_dir / "recovered.csv", dtype={"parcel_code": str})
     merged = got.merge(truth, on="parcel_code", how="outer", indicator=True)
     assert (merged["_merge"] == "both").all(), merged[merged["_merge"] != "both"]

@@ -43,7 +43,7 @@ def _totals(html: str) -> dict[str, float]:
 
 
 def test_html_totals_are_the_findings_table_added_up(planted):
-    html = render_html(2566, engine=planted.engine, lgu=LGU)
+    html = render_html(planted.engine, year=2023, lgu_code=LGU)
     assert _totals(html) == {
         "gap": 7900, "expected_tax": 8950, "tax_assessed": 2350, "tax_paid": 1450,
         "flagged_parcels": 5, "parcels": 5, "findings": 6, "orphan_records": 1,
@@ -53,7 +53,7 @@ def test_html_totals_are_the_findings_table_added_up(planted):
 
 
 def test_html_lists_the_top_parcels_by_gap_without_owner_identity(planted):
-    html = render_html(2023, engine=planted.engine, lgu=LGU, top=2)
+    html = render_html(planted.engine, year=2023, lgu_code=LGU, top=2)
     rows = re.findall(r'<td class="parcel">([^<]*)</td>', html)
     assert rows == ["P-1", "P-2"]
     assert re.findall(r'class="num gap" data-value="([\d.]+)"', html) == ["5000.0", "2000.0"]
@@ -63,7 +63,7 @@ def test_html_lists_the_top_parcels_by_gap_without_owner_identity(planted):
 @pytest.mark.browser
 def test_html_in_chromium_escapes_values_and_renders_thai_with_a_thai_font(
         planted, browser_page, tmp_path):
-    out = write_report(2023, tmp_path / "report.html", engine=planted.engine, lgu=LGU, top=20)
+    out = write_report(planted.engine, tmp_path / "report.html", year=2023, lgu_code=LGU, top=20)
     view = browser_page.open(out)
     page = view.page
     assert view.errors() == [] and view.dialogs == [] and view.blocked == []
@@ -98,7 +98,7 @@ def test_html_in_chromium_escapes_values_and_renders_thai_with_a_thai_font(
 @pytest.mark.browser
 @pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils not installed")
 def test_pdf_is_one_page_with_a_thai_font_and_the_thai_labels(planted, tmp_path):
-    out = write_report(2566, tmp_path / "report.pdf", engine=planted.engine, lgu=LGU)
+    out = write_report(planted.engine, tmp_path / "report.pdf", year=2023, lgu_code=LGU)
     info = subprocess.run(["pdfinfo", out], capture_output=True, text=True, check=True).stdout
     assert re.search(r"Pages:\s+1\b", info)
     fonts = subprocess.run(["pdffonts", out], capture_output=True, text=True, check=True).stdout
@@ -118,7 +118,7 @@ def test_pdf_is_one_page_with_a_thai_font_and_the_thai_labels(planted, tmp_path)
 
 
 def test_xlsx_tables_hold_the_exact_values_and_text_stays_text(planted, tmp_path):
-    out = write_report(2023, tmp_path / "report.xlsx", engine=planted.engine, lgu=LGU)
+    out = write_report(planted.engine, tmp_path / "report.xlsx", year=2023, lgu_code=LGU)
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames == ["Summary", "By finding code", "By zone", "By use",
                              "Top 5 parcels", "Findings", "By tax year"]
@@ -162,7 +162,7 @@ def test_report_numbers_equal_the_export(planted, gisrev_cli, tmp_path):
     exported = gisrev_cli("export", "findings", "--year", "2566", "--out", tmp_path / "f.csv")
     assert exported.code == 0, exported.err
     csv = pd.read_csv(tmp_path / "f.csv", dtype={"parcel_code": str})
-    html = render_html(2566, engine=planted.engine, lgu=LGU)
+    html = render_html(planted.engine, year=2023, lgu_code=LGU)
     totals = _totals(html)
     assert totals["gap"] == pytest.approx(csv["gap"].sum())
     assert totals["findings"] == len(csv)
@@ -170,8 +170,8 @@ def test_report_numbers_equal_the_export(planted, gisrev_cli, tmp_path):
     codes = csv["flags"].str.split(";")
     per_flag = {code: csv.loc[codes.map(lambda f, c=code: c in f), "gap"].sum()
                 for code in ("UNREGISTERED", "ARREARS")}
-    wb = openpyxl.load_workbook(write_report(2566, tmp_path / "r.xlsx", engine=planted.engine,
-                                             lgu=LGU))
+    wb = openpyxl.load_workbook(write_report(planted.engine, tmp_path / "r.xlsx", year=2023,
+                                             lgu_code=LGU))
     by_flag = {r[0]: r[4] for r in wb["By finding code"].iter_rows(min_row=2, values_only=True)}
     assert by_flag["UNREGISTERED"] == pytest.approx(per_flag["UNREGISTERED"])
     assert by_flag["ARREARS"] == pytest.approx(per_flag["ARREARS"])
@@ -189,15 +189,15 @@ def test_report_shows_revenue_recovered_from_last_years_findings(planted, tmp_pa
             "INSERT INTO matches (lgu_code, tax_year, register_id, parcel_id, method, confidence)"
             " VALUES (:lgu, 2024, :reg, :pid, 'exact', 1)"
         ), {"lgu": LGU, "reg": reg, "pid": planted.parcel_ids["P-1"]})
-    html = render_html(2567, engine=planted.engine, lgu=LGU)
+    html = render_html(planted.engine, year=2024, lgu_code=LGU)
     assert _totals(html)["recovered"] == 4000
     assert "ได้คืนจากข้อพบปี 2566" in html and "1 แปลง · parcels" in html
-    wb = openpyxl.load_workbook(write_report(2567, tmp_path / "r.xlsx", engine=planted.engine,
-                                             lgu=LGU))
+    wb = openpyxl.load_workbook(write_report(planted.engine, tmp_path / "r.xlsx", year=2024,
+                                             lgu_code=LGU))
     rows = list(wb["Recovered 2567"].values)
     assert rows[1][:3] == ("P-1", "UNREGISTERED", "registered") and rows[1][5] == 4000
     # 2565 was never analysed: the 2566 report says so instead of showing zero
-    earlier = render_html(2566, engine=planted.engine, lgu=LGU)
+    earlier = render_html(planted.engine, year=2023, lgu_code=LGU)
     assert "recovered" not in _totals(earlier)
     assert "ปี 2565 ยังไม่ได้วิเคราะห์ · not analysed" in earlier
 
@@ -207,7 +207,7 @@ def test_pdf_without_chromium_is_one_line_saying_what_to_install(planted, tmp_pa
 
     with pytest.raises(GisrevError, match=r"r\.pdf: printing a PDF needs Chromium.*"
                                           r"apt-get install chromium fonts-thai-tlwg"):
-        write_report(2023, tmp_path / "r.pdf", engine=planted.engine, lgu=LGU,
+        write_report(planted.engine, tmp_path / "r.pdf", year=2023, lgu_code=LGU,
                      chromium=str(tmp_path / "no-such-chromium"))
     assert not (tmp_path / "r.pdf").exists()
 
@@ -217,12 +217,12 @@ def test_an_analysed_year_with_nothing_found_reports_zeros(planted, tmp_path):
     with planted.engine.begin() as conn:
         conn.execute(sa.text("INSERT INTO analysis_runs (lgu_code, tax_year) VALUES (:lgu, 2025)"),
                      {"lgu": LGU})
-    html = render_html(2568, engine=planted.engine, lgu=LGU)
+    html = render_html(planted.engine, year=2025, lgu_code=LGU)
     totals = _totals(html)
     assert (totals["findings"], totals["gap"], totals["parcels"]) == (0, 0, 5)
     assert re.findall(r'<td class="parcel">', html) == []
-    wb = openpyxl.load_workbook(write_report(2568, tmp_path / "r.xlsx", engine=planted.engine,
-                                             lgu=LGU))
+    wb = openpyxl.load_workbook(write_report(planted.engine, tmp_path / "r.xlsx", year=2025,
+                                             lgu_code=LGU))
     assert len(list(wb["Findings"].values)) == 1  # the header only
 
 
@@ -230,6 +230,6 @@ def test_a_municipality_without_appraisal_zones_still_reports(planted):
     # Zones are often the last layer a municipality digitises.
     with planted.engine.begin() as conn:
         conn.execute(sa.text("DELETE FROM zones"))
-    html = render_html(2566, engine=planted.engine, lgu=LGU)
+    html = render_html(planted.engine, year=2023, lgu_code=LGU)
     assert _totals(html)["gap"] == 7900
     assert "No appraisal zones loaded" in html and "<svg viewBox" not in html

@@ -229,19 +229,57 @@ def test_a_regime_object_is_a_scenario_too(analysed):
     assert row["gap"] == 1_500 + 0 + (1_380 - 1_000) + 0
 
 
-def test_the_older_reduction_form_rescales_the_flagged_parcels_only(analysed):
-    old = gisrev.what_if(2566, reduction_percent=[0], engine=analysed.engine)
-    new = gisrev.what_if(2566, scenarios={"0": {"reduction_percent": 0}}, engine=analysed.engine)
-    assert old["scope"].iloc[0] == "flagged parcels" and new["scope"].iloc[1] == "all parcels"
-    # the same parcels' taxes; the scenario form adds the clean C-1 (12,000, gap 1,800)
-    assert old["expected_tax"].iloc[0] == pytest.approx(
-        new["expected_tax"].iloc[1] - 12_000, abs=0.01)
-    assert old["gap"].iloc[0] == pytest.approx(new["gap"].iloc[1] - 1_800, abs=0.01)
+REDUCTIONS = {f"{pct} %": {"reduction_percent": pct} for pct in (0, 15, 90)}
+
+
+def test_a_reduction_scenario_rescales_from_the_years_own_reduction(analysed):
+    # 2023 had a 15 % reduction: 0 % means current / 0.85, 90 % means current * 0.1 / 0.85
+    df = gisrev.what_if(2566, scenarios=REDUCTIONS, engine=analysed.engine, lgu_code=LGU)
+    assert df.scenario.tolist() == ["current", "0 %", "15 %", "90 %"]
+    assert df.reduction_percent.tolist() == [15, 0, 15, 90]
+    current = 26_180 + VACANT
+    assert df.expected_tax.tolist() == [current, 42_800, current, 4_280]
+    assert df.expected_tax.tolist() == pytest.approx(
+        [current, current / 0.85, current, current * 0.1 / 0.85], abs=0.005)
+    current_gap = 12_750 + (1_700 - 500) + (11_730 - 1_000) + 0
+    no_reduction = 15_000 + (2_000 - 500) + (13_800 - 1_000) + (12_000 - VACANT)
+    ninety = 1_500 + 0 + (1_380 - 1_000) + 0  # paid already covers R-1 and C-1
+    assert df.gap.tolist() == [current_gap, no_reduction, current_gap, ninety]
+    assert df.gap_change.tolist() == [0, no_reduction - current_gap, 0, ninety - current_gap]
+
+
+def test_a_reduction_of_100_percent_waives_the_tax_and_more_is_refused(analysed):
+    df = gisrev.what_if(YEAR, scenarios={"waived": {"reduction_percent": 100}},
+                        engine=analysed.engine).set_index("scenario")
+    assert (df.loc["waived", "expected_tax"], df.loc["waived", "gap"]) == (0, 0)
+    with pytest.raises(TaxRuleError, match="expected 0 to 100 percent"):
+        gisrev.what_if(YEAR, scenarios={"x": {"reduction_percent": 100.5}},
+                       engine=analysed.engine)
+
+
+def test_a_reduction_scenario_retaxes_the_flagged_parcels_and_the_clean_ones(analysed):
+    # The removed reduction_percent form rescaled the flagged parcels' analysed expected tax;
+    # the scenario gives those parcels the same taxes and adds the clean C-1 (12,000, gap
+    # 1,800).
+    with analysed.engine.connect() as conn:
+        flagged = conn.execute(sa.text("SELECT expected_tax, tax_paid, gap FROM findings")).all()
+    rescaled = [None if e is None else e / 0.85 for e, _, _ in flagged]
+    # as the removed form did: an orphan record keeps its gap, an unpaid tax is all gap
+    rescaled_gap = [(gap or 0) if e is None else e if paid is None else max(e - paid, 0)
+                    for e, (_, paid, gap) in zip(rescaled, flagged, strict=True)]
+    assert len(flagged) == 4  # U-1, R-1, M-1 and the orphan X-9
+    new = gisrev.what_if(2566, scenarios={"0": {"reduction_percent": 0}},
+                         engine=analysed.engine).set_index("scenario")
+    assert new.loc["0", "scope"] == "all parcels"
+    assert sum(e for e in rescaled if e is not None) == pytest.approx(
+        new.loc["0", "expected_tax"] - 12_000, abs=0.01)
+    assert sum(rescaled_gap) == pytest.approx(new.loc["0", "gap"] - 1_800, abs=0.01)
 
 
 def test_bad_scenarios_say_what_to_pass(analysed):
     engine = analysed.engine
-    with pytest.raises(InputError, match="pass scenarios or reduction_percent, not both"):
+    with pytest.raises(InputError, match=r"reduction_percent=\.\.\.\) was removed; a reduction "
+                                         r"is a scenario: scenarios=\{'decree 50 %'"):
         gisrev.what_if(YEAR, scenarios={}, reduction_percent=[0], engine=engine)
     with pytest.raises(InputError, match="scenario name 'current'; expected a non-empty text"):
         gisrev.what_if(YEAR, scenarios={"current": {}}, engine=engine)

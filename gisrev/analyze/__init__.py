@@ -5,5 +5,6 @@ transaction; only the tax engine runs in Python, on batches streamed out of Post
 """
 
 from gisrev.analyze._runner import AnalysisReport, run_analysis
+from gisrev.analyze.whatif import what_if
 
-__all__ = ["AnalysisReport", "run_analysis"]
+__all__ = ["AnalysisReport", "run_analysis", "what_if"]

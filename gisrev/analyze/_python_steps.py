@@ -30,7 +30,7 @@ def estimate_building_values(conn: Connection, year: int) -> Unpriced:
     in the tax tables leaves its building unvalued (0 baht) instead of stopping the run.
     Returns how many buildings could not be priced and the first few (building id order).
     """
-    from gisrev.tax.thai import building_values
+    from gisrev.tax.buildings import building_values
 
     conn.execute(
         sa.text(

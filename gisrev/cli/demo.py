@@ -17,6 +17,7 @@ import click
 from gisrev.cli._context import CliContext
 from gisrev.config import Settings, load_settings
 from gisrev.errors import InputError
+from gisrev.years import tax_year
 
 BUNDLED_TOWN = Path("data") / "sample-town"
 
@@ -108,15 +109,18 @@ def run_demo(obj: CliContext, town: Path, out: Path, *, steps: list[Step] | None
 
 def _print_summary(run: DemoRun) -> None:
     """Print what a revenue officer wants at the end: what was found, its worth, where to look."""
-    from gisrev.api import revenue_recovered, summary
     from gisrev.db import make_engine
+    from gisrev.outputs.recovery import revenue_recovered
+    from gisrev.outputs.summary import summary
 
     engine = make_engine(run.settings.database_url)
+    lgu = run.settings.lgu_code
+    first_year, second_year = tax_year(2566), tax_year(2567)  # the demo's steps name them BE
     try:
-        lgu = run.settings.lgu_code
-        first = summary(2566, engine=engine, lgu=lgu, top=0)
-        second = summary(2567, engine=engine, lgu=lgu, top=0)
-        recovered = revenue_recovered(2566, engine=engine, lgu=lgu)
+        with engine.connect() as conn:
+            first = summary(conn, first_year, lgu_code=lgu, top=0)
+            second = summary(conn, second_year, lgu_code=lgu, top=0)
+            recovered = revenue_recovered(conn, first_year, lgu_code=lgu)
     finally:
         engine.dispose()
     t1, t2 = first.totals, second.totals

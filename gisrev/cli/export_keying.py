@@ -23,9 +23,8 @@ def keying(obj: CliContext, year: int, out: Path) -> None:
     if out.suffix.lower() != ".xlsx":
         msg = f"{out}: the keying sheet is written as .xlsx; pass --out FILE.xlsx"
         raise InputError(msg)
-    ce_year = year
-    n = write_keying_sheet(obj.engine(), out, year=ce_year, settings=obj.settings)
+    n = write_keying_sheet(obj.engine(), out, year=year, lgu_code=obj.settings.lgu_code)
     click.echo(
-        f"Wrote {n:,} confirmed parcel(s) for tax year {be(ce_year)} to {out} "
+        f"Wrote {n:,} confirmed parcel(s) for tax year {be(year)} to {out} "
         "(no owner ID numbers)."
     )

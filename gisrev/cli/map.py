@@ -46,7 +46,7 @@ def map_command(
         obj.engine(),
         out_dir,
         year=year,
-        settings=obj.settings,
+        lgu_code=obj.settings.lgu_code,
         packages=packages,
         by=by,
         show_owner=show_owner,

@@ -23,14 +23,15 @@ def report(obj: CliContext, year: int, out: Path, top: int) -> None:
     One page: totals, gap by finding, zone and use, the parcels with the largest
     gap, charts and a map of the appraisal zones.
     """
-    from gisrev.api import summary
+    from gisrev.db.session import connection
     from gisrev.outputs.report import write_report
+    from gisrev.outputs.summary import summary
 
-    ce_year = year
-    engine = obj.engine()
-    path = write_report(ce_year, out, engine=engine, lgu=obj.settings.lgu_code, top=top)
-    totals = summary(ce_year, engine=engine, lgu=obj.settings.lgu_code, top=0).totals
+    lgu_code = obj.settings.lgu_code
+    with connection(obj.engine()) as conn:
+        path = write_report(conn, out, year=year, lgu_code=lgu_code, top=top)
+        totals = summary(conn, year, lgu_code=lgu_code, top=0).totals
     click.echo(
-        f"Wrote {path} (tax year {be(ce_year)}: {totals['findings']:,} findings, "
+        f"Wrote {path} (tax year {be(year)}: {totals['findings']:,} findings, "
         f"revenue gap {totals['gap']:,.0f} baht)."
     )

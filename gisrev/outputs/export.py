@@ -22,13 +22,12 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from sqlalchemy.engine import Connection, Engine
 
-from gisrev.config import Settings
 from gisrev.db.engine import transaction
 from gisrev.db.runs import require_analysed
 from gisrev.db.schema import open_tables
 from gisrev.errors import InputError
 from gisrev.spreadsheet import csv_text
-from gisrev.years import be, tax_year
+from gisrev.years import be
 
 __all__ = ["EXPORT_COLUMNS", "export_findings", "findings_frame"]
 
@@ -74,17 +73,17 @@ _SELECT_DRAWN = (
 )
 
 
-def findings_frame(engine: Engine | Connection, *, year: int, settings: Settings) -> pd.DataFrame:
+def findings_frame(bind: Engine | Connection, *, year: int, lgu_code: str) -> pd.DataFrame:
     """Return the year's findings in survey order with the export columns.
 
     Parameters
     ----------
-    engine
+    bind
         Engine or connection of an analysed gisrev database.
     year
-        Tax year, BE or CE.
-    settings
-        ``lgu_code`` selects the municipality.
+        Tax year, CE.
+    lgu_code
+        The municipality.
 
     Returns
     -------
@@ -92,10 +91,9 @@ def findings_frame(engine: Engine | Connection, *, year: int, settings: Settings
         The columns of :data:`EXPORT_COLUMNS`; ``flags`` joined with ``;``; lon/lat empty
         (NaN) for orphan register rows.
     """
-    year = tax_year(year)
-    with transaction(engine) as conn:
-        require_analysed(conn, lgu_code=settings.lgu_code, years=[year])
-        frame = pd.read_sql(sa.text(_SELECT), conn, params={"lgu": settings.lgu_code, "year": year})
+    with transaction(bind) as conn:
+        require_analysed(conn, lgu_code=lgu_code, years=[year])
+        frame = pd.read_sql(sa.text(_SELECT), conn, params={"lgu": lgu_code, "year": year})
     return _tidy(frame)
 
 
@@ -157,15 +155,15 @@ def _qml() -> str:
     return (resources.files("gisrev.outputs") / "findings.qml").read_text(encoding="utf-8")
 
 
-def _write_gpkg(engine: Engine | Connection, path: Path, *, year: int, settings: Settings) -> int:
+def _write_gpkg(bind: Engine | Connection, path: Path, *, year: int, lgu_code: str) -> int:
     import geopandas as gpd
 
-    with transaction(engine) as conn:
-        require_analysed(conn, lgu_code=settings.lgu_code, years=[year])
+    with transaction(bind) as conn:
+        require_analysed(conn, lgu_code=lgu_code, years=[year])
         # The CRS from the schema, not the rows: a year with nothing drawn has no rows.
         shapes = gpd.read_postgis(sa.text(_SELECT_DRAWN), conn, geom_col="geom",
                                   crs=f"EPSG:{open_tables(conn).srid}",
-                                  params={"lgu": settings.lgu_code, "year": year})
+                                  params={"lgu": lgu_code, "year": year})
     frame = _tidy(shapes)
     frame.insert(0, "main_flag", frame["flags"].str.split(";").str[0])
     columns = ["main_flag", *frame.columns.drop(["main_flag", "lon", "lat"]), "lon", "lat"]
@@ -205,22 +203,22 @@ def _embed_style(path: Path, layer: str, qml: str, *, name: str) -> None:
         )
 
 
-def export_findings(engine: Engine | Connection, path: str | os.PathLike[str], *, year: int,
-                    settings: Settings) -> int:
+def export_findings(bind: Engine | Connection, path: str | os.PathLike[str], *, year: int,
+                    lgu_code: str) -> int:
     """Write the year's findings to ``path``; the format follows the suffix.
 
     Parameters
     ----------
-    engine
+    bind
         Engine or connection of an analysed gisrev database.
     path
         ``.csv`` (UTF-8 with BOM, one row per finding, orphans with empty lon/lat),
         ``.xlsx`` (Thai and English headers) or ``.gpkg`` (the flagged parcels, styled
         for QGIS; orphan register rows have no parcel and are left out).
     year
-        Tax year, BE or CE.
-    settings
-        ``lgu_code`` selects the municipality.
+        Tax year, CE.
+    lgu_code
+        The municipality.
 
     Returns
     -------
@@ -241,10 +239,9 @@ def export_findings(engine: Engine | Connection, path: str | os.PathLike[str], *
     if not out.parent.exists():
         msg = f"{out}: folder {out.parent} does not exist; create it or choose another --out"
         raise InputError(msg)
-    year = tax_year(year)
     if suffix == ".gpkg":
-        return _write_gpkg(engine, out, year=year, settings=settings)
-    frame = findings_frame(engine, year=year, settings=settings)
+        return _write_gpkg(bind, out, year=year, lgu_code=lgu_code)
+    frame = findings_frame(bind, year=year, lgu_code=lgu_code)
     if suffix == ".csv":
         _write_csv(frame, out)
     else:

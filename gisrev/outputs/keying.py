@@ -22,11 +22,10 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from sqlalchemy.engine import Connection, Engine
 
-from gisrev.config import Settings
 from gisrev.db.engine import transaction
 from gisrev.spreadsheet import text_cells
 from gisrev.vocab import CONFIRMED_OUTCOMES, OUTCOMES, USE_LABELS
-from gisrev.years import be, tax_year
+from gisrev.years import be
 
 # (column in the frame, Thai heading), in the data-entry form's order.
 KEYING_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -87,18 +86,18 @@ def rai_ngan_wah(area_sqwah: float) -> tuple[int, int, float]:
     return int(rai), int(ngan), round(wah, 2)
 
 
-def keying_frame(engine: Engine | Connection, *, year: int, settings: Settings) -> pd.DataFrame:
+def keying_frame(bind: Engine | Connection, *, year: int, lgu_code: str) -> pd.DataFrame:
     """Return the keying sheet's rows for one tax year.
 
     Parameters
     ----------
-    engine
-        The database, with the year's findings and survey visits.
+    bind
+        Engine or connection of the database, with the year's findings and survey visits.
     year
-        The tax year of the findings (CE; a BE year such as 2566 is accepted). Visits
-        from 1 January of that year on count; each parcel's latest one decides.
-    settings
-        Gives the municipality (``lgu_code``).
+        The tax year of the findings, CE. Visits from 1 January of that year on count;
+        each parcel's latest one decides.
+    lgu_code
+        The municipality.
 
     Returns
     -------
@@ -106,10 +105,9 @@ def keying_frame(engine: Engine | Connection, *, year: int, settings: Settings) 
         The columns of :data:`KEYING_COLUMNS` (English names; Thai headings are written
         by :func:`write_keying_sheet`), one row per confirmed parcel, by parcel code.
     """
-    year = tax_year(year)
-    params = {"lgu": settings.lgu_code, "year": year, "since": dt.date(year, 1, 1),
+    params = {"lgu": lgu_code, "year": year, "since": dt.date(year, 1, 1),
               "confirmed": list(CONFIRMED_OUTCOMES)}
-    with transaction(engine) as conn:
+    with transaction(bind) as conn:
         rows = conn.execute(_SQL, params).mappings().all()
     records = []
     for i, r in enumerate(rows, start=1):
@@ -128,12 +126,12 @@ def keying_frame(engine: Engine | Connection, *, year: int, settings: Settings) 
 
 
 def write_keying_sheet(
-    engine: Engine | Connection,
+    bind: Engine | Connection,
     path: str | os.PathLike[str],
     /,
     *,
     year: int,
-    settings: Settings,
+    lgu_code: str,
 ) -> int:
     """Write the keying sheet (XLSX) for one tax year and return the number of parcels.
 
@@ -142,17 +140,17 @@ def write_keying_sheet(
 
     Parameters
     ----------
-    engine
-        The database.
+    bind
+        Engine or connection of the database.
     path
         The ``.xlsx`` to write.
     year
-        The tax year of the findings (CE or BE).
-    settings
-        Gives the municipality (``lgu_code``).
+        The tax year of the findings, CE.
+    lgu_code
+        The municipality.
     """
-    frame = keying_frame(engine, year=year, settings=settings)
-    year_be = be(tax_year(year))
+    frame = keying_frame(bind, year=year, lgu_code=lgu_code)
+    year_be = be(year)
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(f"บันทึก LTAX ปีภาษี {year_be}"[:31])
     ws.freeze_panes = "C2"

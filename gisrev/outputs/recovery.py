@@ -25,10 +25,8 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from gisrev.config import Settings
 from gisrev.db.engine import transaction
 from gisrev.db.runs import require_analysed
-from gisrev.years import tax_year
 
 RECOVERY_COLUMNS: tuple[str, ...] = (
     "parcel_code", "flags", "how", "tax_assessed_before", "tax_assessed_after", "recovered",
@@ -76,20 +74,18 @@ ORDER BY recovered DESC, fl.parcel_code
 """)
 
 
-
-def revenue_recovered(
-    engine: Engine | Connection, *, year: int, settings: Settings
-) -> pd.DataFrame:
+def revenue_recovered(bind: Engine | Connection, year: int, *, lgu_code: str) -> pd.DataFrame:
     """Return the parcels flagged in ``year`` whose register was put right by ``year + 1``.
 
     Parameters
     ----------
-    engine
-        The database, with findings for ``year`` and an analysis of ``year + 1``.
+    bind
+        Engine or connection of the database, with findings for ``year`` and an analysis
+        of ``year + 1``.
     year
-        The tax year the parcels were flagged in (CE; a BE year such as 2566 is accepted).
-    settings
-        Gives the municipality (``lgu_code``).
+        The tax year the parcels were flagged in, CE.
+    lgu_code
+        The municipality.
 
     Returns
     -------
@@ -105,10 +101,9 @@ def revenue_recovered(
     InputError
         When ``year`` or ``year + 1`` has not been analysed yet.
     """
-    year = tax_year(year)
-    params = {"lgu": settings.lgu_code, "year": year, "next_year": year + 1}
-    with transaction(engine) as conn:
-        require_analysed(conn, lgu_code=settings.lgu_code, years=[year, year + 1])
+    params = {"lgu": lgu_code, "year": year, "next_year": year + 1}
+    with transaction(bind) as conn:
+        require_analysed(conn, lgu_code=lgu_code, years=[year, year + 1])
         rows = conn.execute(_SQL, params).all()
     frame = pd.DataFrame([tuple(r) for r in rows], columns=list(RECOVERY_COLUMNS))
     frame = frame.astype({"tax_assessed_before": "float64", "tax_assessed_after": "float64",

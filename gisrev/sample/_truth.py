@@ -14,7 +14,7 @@ import pandas as pd
 from gisrev.config import Thresholds
 from gisrev.load.normalise import CODE_SEPARATORS, thai_to_arabic_digits
 from gisrev.tax import get_regime
-from gisrev.tax.thai import building_values
+from gisrev.tax.buildings import building_values
 from gisrev.vocab import FINDING_CODES
 from gisrev.years import be
 

@@ -1,10 +1,11 @@
 """What-if regimes: the Thai tax with other rates or another general reduction.
 
 A planner asks "what if the council raised the commercial rate by half" or "what if a royal
-decree took 50 % off again". :func:`with_changes` answers with a new
-:class:`~gisrev.tax.thai.ThaiRegime` built on modified copies of the shipped tables, so every
-tax of the scenario is computed by the same engine (``compute``, ``compute_many``), step by step.
-The shipped tables are never touched, and the Act's rate ceilings (s.37) still hold.
+decree took 50 % off again". :func:`change_tables` answers with modified copies of the tables
+(:class:`~gisrev.tax.rules.Tables`), and :func:`with_changes` with a new regime built on them
+(:class:`~gisrev.tax.thai.ThaiRegime`), so every tax of the scenario is computed by the same
+engine (``compute``, ``compute_many``), step by step. The shipped tables are never touched, and
+the Act's rate ceilings (s.37) still hold.
 
 Examples
 --------
@@ -24,30 +25,88 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Mapping, Sequence
+from typing import Protocol, Self, TypeVar
 
 from gisrev.errors import TaxRuleError
-from gisrev.tax.thai import ThaiRegime, _Band, _Tables, _Year
+from gisrev.tax.rules import Band, Tables, Year
 
-__all__ = ["with_changes"]
+__all__ = ["change_tables", "with_changes"]
 
 _LABEL_EN = "what-if scenario"
 _LABEL_TH = "กรณีสมมติ"
 
 
+class _TableRegime(Protocol):
+    """A regime computed from :class:`~gisrev.tax.rules.Tables`, such as the Thai one."""
+
+    @property
+    def tables(self) -> Tables: ...
+
+    @classmethod
+    def from_tables(cls, tables: Tables, /) -> Self: ...
+
+
+_R = TypeVar("_R", bound=_TableRegime)
+
+
 def with_changes(
-    regime: ThaiRegime,
+    regime: _R,
     /,
     *,
     rates_percent: Mapping[str, Sequence[tuple[float | None, float]]] | None = None,
     rate_factor: Mapping[str, float] | float | None = None,
     reduction_percent: Mapping[int, float] | float | None = None,
-) -> ThaiRegime:
+) -> _R:
     """Return a copy of ``regime`` with other rates or another general reduction.
 
     Parameters
     ----------
     regime
         The regime to start from (``get_regime("thai")``).
+    rates_percent, rate_factor, reduction_percent
+        The changes; see :func:`change_tables`.
+
+    Returns
+    -------
+    ThaiRegime
+        A regime of the same class computing with the changed tables (its ``from_tables``);
+        the original is unchanged.
+
+    Raises
+    ------
+    TaxRuleError
+        A change the tables or the Act do not allow (:func:`change_tables`).
+
+    Examples
+    --------
+    >>> from gisrev.tax import get_regime
+    >>> decree = with_changes(get_regime("thai"), reduction_percent={2024: 50})
+    >>> decree.reduction_percent(2024), decree.reduction_percent(2025)
+    (50.0, 0.0)
+    """
+    changed = change_tables(
+        regime.tables,
+        rates_percent=rates_percent,
+        rate_factor=rate_factor,
+        reduction_percent=reduction_percent,
+    )
+    return type(regime).from_tables(changed)
+
+
+def change_tables(
+    tables: Tables,
+    /,
+    *,
+    rates_percent: Mapping[str, Sequence[tuple[float | None, float]]] | None = None,
+    rate_factor: Mapping[str, float] | float | None = None,
+    reduction_percent: Mapping[int, float] | float | None = None,
+) -> Tables:
+    """Return a copy of ``tables`` with other rates or another general reduction.
+
+    Parameters
+    ----------
+    tables
+        The tables to start from (``ThaiRegime().tables``).
     rates_percent
         New marginal bands per use: use -> ``[(upper_baht, rate_percent), ...]`` in ascending
         order, the last upper ``None`` (the open top band). Rates are in percent of the
@@ -63,8 +122,8 @@ def with_changes(
 
     Returns
     -------
-    ThaiRegime
-        A regime computing with the changed tables; the original is unchanged.
+    Tables
+        The changed tables; the given ones are unchanged.
 
     Raises
     ------
@@ -74,12 +133,11 @@ def with_changes(
 
     Examples
     --------
-    >>> from gisrev.tax import get_regime
-    >>> decree = with_changes(get_regime("thai"), reduction_percent={2024: 50})
-    >>> decree.reduction_percent(2024), decree.reduction_percent(2025)
-    (50.0, 0.0)
+    >>> from gisrev.tax.rules import TABLES_DIR, load_tables
+    >>> decree = change_tables(load_tables(TABLES_DIR), reduction_percent={2024: 50})
+    >>> decree.years[2024].reduction_percent, decree.years[2024].reduction_en
+    (50.0, 'what-if scenario')
     """
-    tables: _Tables = regime._t
     bands = dict(tables.bands)
     schedules = sorted({info.schedule for info in tables.years.values()})
     for key, spec in (rates_percent or {}).items():
@@ -119,10 +177,10 @@ def with_changes(
             years[year] = _reduction(years, year, percent)
     changed = dataclasses.replace(tables, bands=bands, years=years)
     _check_ceilings(changed)
-    return ThaiRegime._from_tables(changed, tables_dir=regime._dir)
+    return changed
 
 
-def _uses(tables: _Tables, key: str, *, context: str) -> list[str]:
+def _uses(tables: Tables, key: str, *, context: str) -> list[str]:
     """Return the uses a key names: the use itself, or every use of a category."""
     if key in tables.uses:
         return [key]
@@ -137,9 +195,9 @@ def _uses(tables: _Tables, key: str, *, context: str) -> list[str]:
     return uses
 
 
-def _bands(spec: Sequence[tuple[float | None, float]], *, context: str) -> tuple[_Band, ...]:
+def _bands(spec: Sequence[tuple[float | None, float]], *, context: str) -> tuple[Band, ...]:
     """Marginal bands from ``[(upper_baht, rate_percent), ..., (None, rate_percent)]``."""
-    out: list[_Band] = []
+    out: list[Band] = []
     lower = 0.0
     for i, item in enumerate(spec, start=1):
         try:
@@ -155,7 +213,7 @@ def _bands(spec: Sequence[tuple[float | None, float]], *, context: str) -> tuple
         if not (math.isfinite(rate) and rate >= 0):
             msg = f"{context}: band {i} has rate {rate!r}; expected a percentage of 0 or more"
             raise TaxRuleError(msg)
-        out.append(_Band(lower, upper, rate))
+        out.append(Band(lower, upper, rate))
         lower = upper
     if not out or out[-1].upper != math.inf:
         msg = f"{context}: expected bands ending with an open top, e.g. (None, 0.5)"
@@ -163,7 +221,7 @@ def _bands(spec: Sequence[tuple[float | None, float]], *, context: str) -> tuple
     return tuple(out)
 
 
-def _reduction(years: dict[int, _Year], year: int, percent: float) -> _Year:
+def _reduction(years: dict[int, Year], year: int, percent: float) -> Year:
     if year not in years:
         expected = ", ".join(str(y) for y in sorted(years))
         msg = (
@@ -181,7 +239,7 @@ def _reduction(years: dict[int, _Year], year: int, percent: float) -> _Year:
     )
 
 
-def _check_ceilings(tables: _Tables) -> None:
+def _check_ceilings(tables: Tables) -> None:
     """Refuse a scenario the Act does not allow: a rate above its category's ceiling (s.37)."""
     for (schedule, use), bands in sorted(tables.bands.items()):
         category = tables.uses[use].category

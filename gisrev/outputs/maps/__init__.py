@@ -17,14 +17,15 @@ from __future__ import annotations
 import dataclasses
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import shapely
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
-from gisrev.config import Settings
 from gisrev.db.schema import open_tables
+from gisrev.db.session import connection
 from gisrev.errors import InputError
 from gisrev.outputs.maps._data import read_context, read_findings
 from gisrev.outputs.maps._encode import FINE
@@ -33,7 +34,7 @@ from gisrev.outputs.maps._page import build_payload, render_map
 from gisrev.outputs.maps._print import IndexEntry, index_page, print_page
 from gisrev.outputs.maps._tiles import resolve_tiles
 from gisrev.outputs.worklist import write_worklist
-from gisrev.years import be, tax_year
+from gisrev.years import be
 
 __all__ = ["MapReport", "PackageFiles", "make_maps"]
 
@@ -72,11 +73,11 @@ class MapReport:
 
 
 def make_maps(
-    engine: Engine,
+    bind: Engine | Connection,
     out_dir: str | Path,
     *,
     year: int,
-    settings: Settings,
+    lgu_code: str,
     packages: int | None = None,
     by: str | None = None,
     show_owner: bool = False,
@@ -86,14 +87,14 @@ def make_maps(
 
     Parameters
     ----------
-    engine
-        The PostGIS engine (schema initialised, findings analysed).
+    bind
+        Engine or connection of the PostGIS database (schema initialised, findings analysed).
     out_dir
         Folder to write into (created if missing).
     year
-        Tax year, CE (2023) or BE (2566).
-    settings
-        Settings; ``lgu_code`` chooses the municipality.
+        Tax year, CE.
+    lgu_code
+        The municipality.
     packages
         About this many parcels per work package (default 40). With ``by="zone"``
         zones larger than this are split further.
@@ -118,28 +119,14 @@ def make_maps(
         No findings for the year, or an invalid option.
     """
     started = time.perf_counter()
-    year = tax_year(year)
-    year_be = be(year)
-    if packages is not None and packages < 1:
-        msg = f"--packages {packages}: expected a positive number of parcels per work package"
-        raise InputError(msg)
-    if by not in (None, "zone"):
-        msg = f"--by {by!r}: expected 'zone'"
-        raise InputError(msg)
+    _check_options(packages=packages, by=by)
     out = Path(out_dir)
     (out / "packages").mkdir(parents=True, exist_ok=True)
     tile_opts = resolve_tiles(tiles, out)
-    srid = open_tables(engine).srid
-    lgu = settings.lgu_code
-
-    with engine.connect() as conn:
-        df = read_findings(conn, lgu_code=lgu, year=year, show_owner=show_owner)
-        if df.empty:
-            msg = (
-                f"no findings for tax year {year_be} ({year}) in municipality {lgu}; "
-                f"run `gisrev analyze --year {year_be}` first"
-            )
-            raise InputError(msg)
+    with connection(bind) as conn:
+        run = _Run(out=out, year=year, lgu_code=lgu_code, srid=open_tables(conn).srid,
+                   show_owner=show_owner, tiles=tile_opts)
+        df = _read_findings(conn, run)
         # A rerun with fewer packages must not leave stale worklists behind for the field
         # (and a run that fails above must leave the maps already there alone).
         for stale in (out / "packages").glob("package-*"):
@@ -147,124 +134,13 @@ def make_maps(
         drawn_mask = df["geometry"].notna().to_numpy() & df["x"].notna().to_numpy()
         drawn = df[drawn_mask].reset_index(drop=True)
         orphans = df[~drawn_mask].reset_index(drop=True)
-        town = f"ปีภาษี {year_be} · {lgu}"
-        orphans_note = (
-            f"ไม่พบแปลงในแผนที่ {len(orphans)} รายการ / {len(orphans)} register rows not on the map"
-            if len(orphans)
-            else None
-        )
-
-        context = {
-            name: read_context(
-                conn, name, lgu_code=lgu, year=year, tolerance_m=_CONTEXT_TOLERANCE_M
-            )
-            for name in ("parcels", "buildings")
-        }
         groups = _package_groups(drawn, size=packages or DEFAULT_PACKAGE_SIZE, by=by)
-        overview = out / "overview.html"
-        payload = build_payload(
-            drawn,
-            title=f"ข้อพบ / Findings · {town}",
-            context=context,
-            show_owner=show_owner,
-            tiles=tile_opts,
-            orphans_note=orphans_note,
-            packages=[
-                _package_outline(number, drawn.loc[idx, "geometry"])
-                for number, (_, idx) in enumerate(groups, start=1)
-            ],
-        )
-        overview.write_text(render_map(payload, title=f"gisrev {town}"), encoding="utf-8")
-
-        written: list[PackageFiles] = []
-        for number, (label, idx) in enumerate(groups, start=1):
-            rows = drawn.loc[idx].reset_index(drop=True)
-            xy = rows[["x", "y"]].to_numpy(float)
-            order = np.empty(len(rows), dtype=np.int64)
-            order[visiting_order(xy)] = np.arange(1, len(rows) + 1)
-            rows["order"] = order
-            box = (
-                xy[:, 0].min() - _PACKAGE_MARGIN_M,
-                xy[:, 1].min() - _PACKAGE_MARGIN_M,
-                xy[:, 0].max() + _PACKAGE_MARGIN_M,
-                xy[:, 1].max() + _PACKAGE_MARGIN_M,
-            )
-            ctx = {
-                name: read_context(
-                    conn,
-                    name,
-                    lgu_code=lgu,
-                    year=year,
-                    tolerance_m=_CONTEXT_TOLERANCE_M,
-                    box=box,
-                    srid=srid,
-                    # Other packages' parcels stay visible here, faintly.
-                    exclude=[int(i) for i in rows["parcel_id"]],
-                )
-                for name in ("parcels", "buildings")
-            }
-            stem = out / "packages" / f"package-{number:03d}"
-            title = " · ".join(filter(None, [f"ชุดงาน / Package {number}", label, town]))
-            page = build_payload(
-                rows,
-                title=title,
-                context=ctx,
-                show_owner=show_owner,
-                tiles=tile_opts,
-                order=rows["order"].tolist(),
-                context_scale=FINE,
-            )
-            map_path = stem.with_suffix(".html")
-            map_path.write_text(render_map(page, title=f"gisrev {title}"), encoding="utf-8")
-            print_path = stem.parent / f"{stem.name}-print.html"
-            subtitle = (
-                f"{len(rows)} แปลง / parcels · ส่วนต่างรวม / total gap {rows['gap'].sum():,.2f} บาท"
-            )
-            print_path.write_text(
-                print_page(
-                    rows, ctx["parcels"], title=title, subtitle=subtitle, show_owner=show_owner
-                ),
-                encoding="utf-8",
-            )
-            csv_path, xlsx_path = write_worklist(
-                rows, stem, show_owner=show_owner, title=f"package {number}"
-            )
-            written.append(
-                PackageFiles(
-                    number=number,
-                    label=label,
-                    n_parcels=len(rows),
-                    gap=float(rows["gap"].sum()),
-                    map=map_path,
-                    print_page=print_path,
-                    csv=csv_path,
-                    xlsx=xlsx_path,
-                )
-            )
-
-    extra: dict[str, dict[str, Path]] = {}
-    if len(orphans):
-        orphans = orphans.assign(order=np.arange(1, len(orphans) + 1))
-        o_csv, o_xlsx = write_worklist(
-            orphans, out / "orphans", show_owner=show_owner, title="orphans"
-        )
-        label = f"ทะเบียนที่ไม่พบแปลง {len(orphans)} รายการ / register rows not on the map"
-        extra = {label: {"CSV": o_csv, "XLSX": o_xlsx}}
-    index = out / "index.html"
-    entries = [
-        IndexEntry(
-            number=p.number,
-            n_parcels=p.n_parcels,
-            gap=p.gap,
-            label=p.label,
-            files={"map": p.map, "print": p.print_page, "CSV": p.csv, "XLSX": p.xlsx},
-        )
-        for p in written
-    ]
-    index.write_text(
-        index_page(out, title=f"gisrev · {town}", overview=overview, entries=entries, extra=extra),
-        encoding="utf-8",
-    )
+        overview = _write_overview(conn, run, drawn, groups, n_orphans=len(orphans))
+        written = [
+            _write_package(conn, run, number, label, drawn.loc[idx].reset_index(drop=True))
+            for number, (label, idx) in enumerate(groups, start=1)
+        ]
+    index = _write_index(run, overview, written, orphans=_write_orphans(run, orphans))
     return MapReport(
         out_dir=out,
         index=index,
@@ -276,6 +152,178 @@ def make_maps(
         overview_bytes=overview.stat().st_size,
         duration_s=time.perf_counter() - started,
     )
+
+
+@dataclasses.dataclass(frozen=True)
+class _Run:
+    """What every step of :func:`make_maps` shares: where, which year and town, how."""
+
+    out: Path
+    year: int
+    lgu_code: str
+    srid: int
+    show_owner: bool
+    tiles: dict[str, Any]
+
+    @property
+    def town(self) -> str:
+        """The year and municipality, as every page title ends."""
+        return f"ปีภาษี {be(self.year)} · {self.lgu_code}"
+
+
+def _check_options(*, packages: int | None, by: str | None) -> None:
+    """Refuse a package size below one or an unknown grouping, naming the option."""
+    if packages is not None and packages < 1:
+        msg = f"--packages {packages}: expected a positive number of parcels per work package"
+        raise InputError(msg)
+    if by not in (None, "zone"):
+        msg = f"--by {by!r}: expected 'zone'"
+        raise InputError(msg)
+
+
+def _read_findings(conn: Connection, run: _Run) -> pd.DataFrame:
+    """Return the year's findings to draw and list; none at all is an error."""
+    df = read_findings(conn, lgu_code=run.lgu_code, year=run.year, show_owner=run.show_owner)
+    if df.empty:
+        year_be = be(run.year)
+        msg = (
+            f"no findings for tax year {year_be} ({run.year}) in municipality {run.lgu_code}; "
+            f"run `gisrev analyze --year {year_be}` first"
+        )
+        raise InputError(msg)
+    return df
+
+
+def _write_overview(
+    conn: Connection, run: _Run, drawn: pd.DataFrame, groups: list[tuple[str, np.ndarray]],
+    *, n_orphans: int,
+) -> Path:
+    """Write ``overview.html``: the whole town, every finding, each package outlined."""
+    orphans_note = (
+        f"ไม่พบแปลงในแผนที่ {n_orphans} รายการ / {n_orphans} register rows not on the map"
+        if n_orphans
+        else None
+    )
+    context = {
+        name: read_context(
+            conn, name, lgu_code=run.lgu_code, year=run.year, tolerance_m=_CONTEXT_TOLERANCE_M
+        )
+        for name in ("parcels", "buildings")
+    }
+    payload = build_payload(
+        drawn,
+        title=f"ข้อพบ / Findings · {run.town}",
+        context=context,
+        show_owner=run.show_owner,
+        tiles=run.tiles,
+        orphans_note=orphans_note,
+        packages=[
+            _package_outline(number, drawn.loc[idx, "geometry"])
+            for number, (_, idx) in enumerate(groups, start=1)
+        ],
+    )
+    overview = run.out / "overview.html"
+    overview.write_text(render_map(payload, title=f"gisrev {run.town}"), encoding="utf-8")
+    return overview
+
+
+def _write_package(
+    conn: Connection, run: _Run, number: int, label: str, rows: pd.DataFrame
+) -> PackageFiles:
+    """Write one work package: its map, its printable page and its worklist."""
+    xy = rows[["x", "y"]].to_numpy(float)
+    order = np.empty(len(rows), dtype=np.int64)
+    order[visiting_order(xy)] = np.arange(1, len(rows) + 1)
+    rows["order"] = order
+    box = (
+        xy[:, 0].min() - _PACKAGE_MARGIN_M,
+        xy[:, 1].min() - _PACKAGE_MARGIN_M,
+        xy[:, 0].max() + _PACKAGE_MARGIN_M,
+        xy[:, 1].max() + _PACKAGE_MARGIN_M,
+    )
+    ctx = {
+        name: read_context(
+            conn,
+            name,
+            lgu_code=run.lgu_code,
+            year=run.year,
+            tolerance_m=_CONTEXT_TOLERANCE_M,
+            box=box,
+            srid=run.srid,
+            # Other packages' parcels stay visible here, faintly.
+            exclude=[int(i) for i in rows["parcel_id"]],
+        )
+        for name in ("parcels", "buildings")
+    }
+    stem = run.out / "packages" / f"package-{number:03d}"
+    title = " · ".join(filter(None, [f"ชุดงาน / Package {number}", label, run.town]))
+    page = build_payload(
+        rows,
+        title=title,
+        context=ctx,
+        show_owner=run.show_owner,
+        tiles=run.tiles,
+        order=rows["order"].tolist(),
+        context_scale=FINE,
+    )
+    map_path = stem.with_suffix(".html")
+    map_path.write_text(render_map(page, title=f"gisrev {title}"), encoding="utf-8")
+    print_path = stem.parent / f"{stem.name}-print.html"
+    subtitle = f"{len(rows)} แปลง / parcels · ส่วนต่างรวม / total gap {rows['gap'].sum():,.2f} บาท"
+    print_path.write_text(
+        print_page(rows, ctx["parcels"], title=title, subtitle=subtitle,
+                   show_owner=run.show_owner),
+        encoding="utf-8",
+    )
+    csv_path, xlsx_path = write_worklist(
+        rows, stem, show_owner=run.show_owner, title=f"package {number}"
+    )
+    return PackageFiles(
+        number=number,
+        label=label,
+        n_parcels=len(rows),
+        gap=float(rows["gap"].sum()),
+        map=map_path,
+        print_page=print_path,
+        csv=csv_path,
+        xlsx=xlsx_path,
+    )
+
+
+def _write_orphans(run: _Run, orphans: pd.DataFrame) -> dict[str, dict[str, Path]]:
+    """Write the register rows not on the map as a worklist; return the index's entry."""
+    if not len(orphans):
+        return {}
+    orphans = orphans.assign(order=np.arange(1, len(orphans) + 1))
+    o_csv, o_xlsx = write_worklist(
+        orphans, run.out / "orphans", show_owner=run.show_owner, title="orphans"
+    )
+    label = f"ทะเบียนที่ไม่พบแปลง {len(orphans)} รายการ / register rows not on the map"
+    return {label: {"CSV": o_csv, "XLSX": o_xlsx}}
+
+
+def _write_index(
+    run: _Run, overview: Path, written: list[PackageFiles], *,
+    orphans: dict[str, dict[str, Path]],
+) -> Path:
+    """Write ``index.html``, linking the overview, every package's files and the orphans."""
+    index = run.out / "index.html"
+    entries = [
+        IndexEntry(
+            number=p.number,
+            n_parcels=p.n_parcels,
+            gap=p.gap,
+            label=p.label,
+            files={"map": p.map, "print": p.print_page, "CSV": p.csv, "XLSX": p.xlsx},
+        )
+        for p in written
+    ]
+    index.write_text(
+        index_page(run.out, title=f"gisrev · {run.town}", overview=overview, entries=entries,
+                   extra=orphans),
+        encoding="utf-8",
+    )
+    return index
 
 
 def _package_outline(number: int, geoms: pd.Series) -> dict[str, object]:
