@@ -12,7 +12,6 @@ from town import Town, rect
 
 from gisrev.cli._context import CliContext
 from gisrev.cli.export_keying import keying
-from gisrev.config import Settings
 from gisrev.outputs.keying import KEYING_COLUMNS, rai_ngan_wah, write_keying_sheet
 from gisrev.survey import import_survey
 
