@@ -20,7 +20,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from gisrev.config import DEFAULT_DATABASE_URL, Settings
+from gisrev.config import DEFAULT_DATABASE_URL
 from gisrev.db import init_db, make_engine
 from gisrev.db.engine import create_database, drop_database
 from gisrev.survey import import_survey
@@ -55,10 +55,10 @@ def main() -> None:
                     w.writerow([f"P-{i}", f"{1 + i % 28}/8/2566", "สมชาย", "residential",
                                 i % 3, 1 + i % 2, "หมายเหตุ", "no_change"])
             t0 = time.perf_counter()
-            rep = import_survey(engine, path, settings=Settings())
+            rep = import_survey(engine, path, lgu_code="000000")
             first = time.perf_counter() - t0
             t0 = time.perf_counter()
-            again = import_survey(engine, path, settings=Settings())
+            again = import_survey(engine, path, lgu_code="000000")
             second = time.perf_counter() - t0
         assert rep.n_loaded == n and again.n_loaded == 0
 

@@ -1,4 +1,4 @@
-"""``gisrev demo``: loads the sample town, runs the pipeline steps, skips missing ones."""
+"""``gisrev demo``: loads the sample town and runs the pipeline steps in order."""
 
 from __future__ import annotations
 
@@ -73,20 +73,21 @@ def test_demo_loads_the_town_and_finds_what_was_planted(
         assert (tmp_path / "out" / name).exists()
 
 
-def test_demo_skips_steps_whose_module_is_missing(tmp_path: Path, capsys) -> None:
+def test_demo_runs_its_steps_in_order_with_the_towns_municipality(tmp_path: Path,
+                                                                   capsys) -> None:
     ran: list[str] = []
     steps = [
-        Step("first", "gisrev.sample", lambda run: ran.append(run.settings.lgu_code)),
-        Step("not yet written", "gisrev.no_such_module", lambda run: ran.append("never")),
+        Step("first", lambda run: ran.append(run.settings.lgu_code)),
+        Step("second", lambda run: ran.append("second")),
     ]
     (tmp_path / "gisrev.toml").write_text('[project]\nlgu_code = "123456"\n', encoding="utf-8")
     with click.Context(click.Command("demo")):
         done = run_demo(CliContext(), tmp_path, tmp_path / "out", steps=steps)
     out = capsys.readouterr().out
-    assert done == 1
-    assert ran == ["123456"]  # the town's own municipality code
-    assert "[2/2] not yet written" in out
-    assert "skipped: gisrev.no_such_module is not available" in out
+    assert done == 2
+    assert ran == ["123456", "second"]  # the town's own municipality code, then in order
+    assert "[1/2] first" in out
+    assert "[2/2] second" in out
 
 
 def test_demo_reports_a_town_missing_its_files(gisrev_cli, clean_db: sa.Engine,

@@ -77,12 +77,33 @@ def test_csv_orphans_have_empty_coordinates_and_formulas_are_defused(town, tmp_p
     assert orphan["parcel_code"] == "'=cmd|' /C calc'!A0"
 
 
+OWNER_IDS = ("3101234567890", "3109876543210")
+
+
+def _held_text(path) -> str:
+    """What a file holds as text: an XLSX's cell values (its bytes are zipped), else its bytes."""
+    if path.suffix == ".xlsx":
+        book = openpyxl.load_workbook(path)
+        return "\n".join(str(value) for ws in book.worksheets
+                         for row in ws.iter_rows(values_only=True)
+                         for value in row if value is not None)
+    return path.read_bytes().decode("utf-8", "replace")
+
+
 def test_exports_never_carry_owner_ids(town, tmp_path):
     for suffix in ("csv", "xlsx", "gpkg"):
         out = tmp_path / f"f.{suffix}"
         export_findings(town.engine, out, year=YEAR, lgu_code=LGU)
-        blob = out.read_bytes()
-        assert b"3101234567890" not in blob and b"3109876543210" not in blob, suffix
+        text = _held_text(out)
+        assert not any(owner_id in text for owner_id in OWNER_IDS), suffix
+    # The search finds an ID where there is one: the XLSX export with an ID planted in a
+    # cell, as text on its first sheet and as a number on a sheet of its own.
+    book = openpyxl.load_workbook(tmp_path / "f.xlsx")
+    book.active.cell(row=2, column=2).value = OWNER_IDS[0]
+    book.create_sheet("planted").append([int(OWNER_IDS[1])])
+    book.save(tmp_path / "planted.xlsx")
+    assert OWNER_IDS[0].encode() not in (tmp_path / "planted.xlsx").read_bytes()  # zipped
+    assert all(owner_id in _held_text(tmp_path / "planted.xlsx") for owner_id in OWNER_IDS)
 
 
 def test_xlsx_has_thai_and_english_headers_and_money_format(town, tmp_path):

@@ -46,7 +46,7 @@ def town(engine: Engine, database_url: str, tmp_path_factory: pytest.TempPathFac
         load_register(engine, files[f"register_{year}"], settings=settings,
                       mapping=files["mapping"])
     run_analysis(engine, year=2566, settings=settings)
-    import_survey(engine, files["survey_2566"], settings=settings)
+    import_survey(engine, files["survey_2566"], lgu_code=settings.lgu_code)
     run_analysis(engine, year=2567, settings=settings)
     yield sample.path
 

@@ -1,32 +1,19 @@
 """The register's column-wise fast path parses exactly as the per-row parser does.
 
-The fuzzer and the comparison live in bench/register.py (``--check``), which also
-measures both paths; this runs the same check on a few seeds so CI holds it.
+The fuzzer and the comparison live in tests/fuzz_register.py; ``bench/register.py
+--check`` runs the same check on more rows beside its measurements of both paths, and
+this runs it on a few seeds so CI holds it.
 """
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
-import pytest
-
-BENCH = Path(__file__).resolve().parents[1] / "bench" / "register.py"
+from fuzz_register import check_fast_path
 
 
-@pytest.fixture(scope="module")
-def bench_register():
-    spec = importlib.util.spec_from_file_location("bench_register", BENCH)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_fuzzed_rows_give_the_per_row_values_and_rejects(bench_register, capsys):
+def test_fuzzed_rows_give_the_per_row_values_and_rejects(capsys):
     # Awkward but valid cells (Thai digits, separators, BE years, no-break spaces) and
     # broken ones (bad dates, short rows, unknown codes), with and without --year.
-    bench_register.check_fast_path(600, seeds=4)  # raises SystemExit(1) at a difference
+    check_fast_path(600, seeds=4)  # raises SystemExit(1) at a difference
     out = capsys.readouterr().out
     assert out.count("same as row by row") == 8
     assert "DIFFERENT" not in out

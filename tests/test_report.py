@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import shutil
 import subprocess
@@ -159,8 +158,6 @@ def test_cli_year_not_analysed_says_what_to_run(planted, gisrev_cli, tmp_path):
     assert "run `gisrev analyze --year 2560` first" in result.err
 
 
-@pytest.mark.skipif(importlib.util.find_spec("gisrev.cli.export") is None,
-                    reason="gisrev export is written in parallel")
 def test_report_numbers_equal_the_export(planted, gisrev_cli, tmp_path):
     exported = gisrev_cli("export", "findings", "--year", "2566", "--out", tmp_path / "f.csv")
     assert exported.code == 0, exported.err

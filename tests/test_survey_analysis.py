@@ -63,7 +63,7 @@ def test_survey_evidence_changes_use_and_buildings_and_marks_the_visit(town, tmp
     path = survey(tmp_path,
                   "FARM,14/8/2566,สมชาย,commercial,2,corrected",
                   "GONE,2023-08-15,สมชาย,vacant,0,no change")
-    assert import_survey(town.engine, path, settings=SETTINGS).n_loaded == 2
+    assert import_survey(town.engine, path, lgu_code=SETTINGS.lgu_code).n_loaded == 2
     run_analysis(town.engine, year=YEAR, settings=SETTINGS)
     after = flags(town.engine)
 
@@ -79,6 +79,6 @@ def test_survey_evidence_changes_use_and_buildings_and_marks_the_visit(town, tmp
 
 def test_visits_after_the_tax_year_do_not_change_it(town, tmp_path):
     path = survey(tmp_path, "FARM,2024-02-01,สมชาย,commercial,2,corrected")
-    import_survey(town.engine, path, settings=SETTINGS)
+    import_survey(town.engine, path, lgu_code=SETTINGS.lgu_code)
     run_analysis(town.engine, year=YEAR, settings=SETTINGS)
     assert "FARM" not in flags(town.engine)

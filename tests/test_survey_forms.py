@@ -14,11 +14,11 @@ import pytest
 import sqlalchemy as sa
 from town import Town, rect
 
-from gisrev.config import Settings
 from gisrev.errors import InputError
 from gisrev.outputs.worklist import write_worklist
 from gisrev.survey import import_survey, write_survey_forms
 
+LGU = "000000"  # the municipality of town.Town's rows
 FIELDS = ["parcel_code", "reason", "visited_at", "surveyor", "found_use", "buildings_count",
           "floors", "notes", "photo", "outcome"]
 
@@ -44,7 +44,7 @@ def town(clean_db):
 
 
 def test_one_form_of_all_findings_in_priority_order(town, tmp_path):
-    [form] = write_survey_forms(town.engine, tmp_path, year=2566, settings=Settings())
+    [form] = write_survey_forms(town.engine, tmp_path, year=2566, lgu_code=LGU)
     assert (form.name, form.n_parcels) == ("all", 3)
     with form.csv.open(encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.reader(fh))
@@ -54,7 +54,7 @@ def test_one_form_of_all_findings_in_priority_order(town, tmp_path):
 
 
 def test_xlsx_form_has_drop_down_lists_and_checks(town, tmp_path):
-    [form] = write_survey_forms(town.engine, tmp_path, year=2023, settings=Settings())
+    [form] = write_survey_forms(town.engine, tmp_path, year=2023, lgu_code=LGU)
     wb = openpyxl.load_workbook(form.xlsx)
     ws = wb["survey"]
     assert [c.value for c in ws[1]] == FIELDS
@@ -70,7 +70,7 @@ def test_xlsx_form_has_drop_down_lists_and_checks(town, tmp_path):
 
 
 def test_geopackage_for_qfield_has_shapes_domains_and_value_tables(town, tmp_path):
-    [form] = write_survey_forms(town.engine, tmp_path, year=2023, settings=Settings())
+    [form] = write_survey_forms(town.engine, tmp_path, year=2023, lgu_code=LGU)
     layers = dict(pyogrio.list_layers(form.gpkg))
     assert layers["survey"] == "MultiPolygon"
     assert {"outcome_values", "found_use_values"} <= set(layers)
@@ -98,7 +98,7 @@ def test_geopackage_for_qfield_has_shapes_domains_and_value_tables(town, tmp_pat
 
 
 def test_xlsform_lists_the_worklist_parcels(town, tmp_path):
-    [form] = write_survey_forms(town.engine, tmp_path, year=2023, settings=Settings())
+    [form] = write_survey_forms(town.engine, tmp_path, year=2023, lgu_code=LGU)
     wb = openpyxl.load_workbook(form.xlsform)
     assert wb.sheetnames == ["survey", "choices", "settings"]
     names = [r[1] for r in wb["survey"].iter_rows(min_row=2, values_only=True)]
@@ -109,13 +109,13 @@ def test_xlsform_lists_the_worklist_parcels(town, tmp_path):
 
 
 def test_filled_in_xlsx_and_geopackage_come_back_through_import(town, tmp_path):
-    [form] = write_survey_forms(town.engine, tmp_path, year=2023, settings=Settings())
+    [form] = write_survey_forms(town.engine, tmp_path, year=2023, lgu_code=LGU)
     wb = openpyxl.load_workbook(form.xlsx)
     ws = wb["survey"]
     ws["C3"], ws["D3"], ws["E3"], ws["F3"], ws["J3"] = (
         dt.datetime(2023, 8, 14), "สมชาย", "residential", 1, "registered")
     wb.save(form.xlsx)
-    rep = import_survey(town.engine, form.xlsx, settings=Settings())
+    rep = import_survey(town.engine, form.xlsx, lgu_code=LGU)
     assert (rep.n_loaded, rep.n_blank, rep.n_rejected) == (1, 2, 0)
 
     # what comes back from QField: the layer with one parcel's attributes filled in
@@ -126,7 +126,7 @@ def test_filled_in_xlsx_and_geopackage_come_back_through_import(town, tmp_path):
     gdf.loc[2, ["visited_at", "outcome"]] = (pd.Timestamp("2023-09-02"), "maybe")
     back = tmp_path / "from-qfield.gpkg"
     pyogrio.write_dataframe(gdf, back, layer="survey")
-    rep = import_survey(town.engine, back, settings=Settings())
+    rep = import_survey(town.engine, back, lgu_code=LGU)
     assert (rep.n_loaded, rep.n_blank, rep.n_rejected) == (1, 1, 1), rep.rejects
     assert str(rep.rejects[0]) == (
         f"{back}, feature 3, field 'outcome': 'maybe', expected one of registered, corrected,"
@@ -153,7 +153,7 @@ def test_one_form_per_worklist_that_gisrev_map_wrote(town, tmp_path):
                               "flags": "UNDERPAID", "reason_th": "x", "reason_en": "x",
                               "deed_no": None, "lon": None, "lat": None, "gap": 1.0})
         write_worklist(frame, maps / stem)
-    forms = write_survey_forms(town.engine, tmp_path / "forms", year=2023, settings=Settings(),
+    forms = write_survey_forms(town.engine, tmp_path / "forms", year=2023, lgu_code=LGU,
                                maps_dir=maps)
     assert [(f.name, f.n_parcels) for f in forms] == [
         ("package-001", 1), ("package-002", 1), ("orphans", 1)]
@@ -163,9 +163,9 @@ def test_one_form_per_worklist_that_gisrev_map_wrote(town, tmp_path):
 
 def test_missing_worklists_or_findings_say_what_to_run(clean_db, tmp_path):
     with pytest.raises(InputError, match="run `gisrev analyze --year 2566` first"):
-        write_survey_forms(clean_db, tmp_path, year=2023, settings=Settings())
+        write_survey_forms(clean_db, tmp_path, year=2023, lgu_code=LGU)
     with pytest.raises(InputError, match="run `gisrev map --year Y"):
-        write_survey_forms(clean_db, tmp_path, year=2023, settings=Settings(), maps_dir=tmp_path)
+        write_survey_forms(clean_db, tmp_path, year=2023, lgu_code=LGU, maps_dir=tmp_path)
 
 
 def test_cli_survey_form(town, tmp_path, gisrev_cli):
@@ -176,12 +176,12 @@ def test_cli_survey_form(town, tmp_path, gisrev_cli):
 
 
 def test_filled_in_csv_form_keeps_a_code_that_looks_like_a_formula(town, tmp_path):
-    [form] = write_survey_forms(town.engine, tmp_path, year=2023, settings=Settings())
+    [form] = write_survey_forms(town.engine, tmp_path, year=2023, lgu_code=LGU)
     lines = form.csv.read_text(encoding="utf-8-sig").splitlines()
     assert lines[1].startswith("'=B-2,")
     lines[1] = lines[1].replace(",,,,,,,,", ",2023-08-14,Malee,other,1,1,note,,corrected")
     form.csv.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
-    rep = import_survey(town.engine, form.csv, settings=Settings())
+    rep = import_survey(town.engine, form.csv, lgu_code=LGU)
     assert (rep.n_loaded, rep.n_blank, rep.n_rejected) == (1, 2, 0), rep.rejects
     with town.engine.connect() as conn:
         assert conn.execute(sa.text("SELECT parcel_code FROM survey_visits")).scalar() == "=B-2"

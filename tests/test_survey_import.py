@@ -9,11 +9,11 @@ import pytest
 import sqlalchemy as sa
 from town import Town, rect
 
-from gisrev.config import Settings
 from gisrev.errors import InputError
 from gisrev.survey import import_survey
 from gisrev.survey._validate import parse_count, parse_visit_date
 
+LGU = "000000"  # the municipality of town.Town's rows
 TODAY = dt.date(2024, 1, 31)
 HEADER = (
     "parcel_code,reason,visited_at,surveyor,found_use,buildings_count,floors,notes,photo,outcome"
@@ -55,7 +55,7 @@ def test_good_rows_are_stored_and_each_bad_row_is_rejected_with_its_reason(town,
         "R-ORPHAN,ORPHAN_RECORD,2023-08-16,Malee,,,,gone,,not found",
         "P-0003,UNDERPAID,,,,,,,,",  # not filled in yet: skipped, not rejected
     )
-    rep = import_survey(town.engine, path, settings=Settings(), today=TODAY)
+    rep = import_survey(town.engine, path, lgu_code=LGU, today=TODAY)
 
     assert (rep.n_read, rep.n_loaded, rep.n_rejected, rep.n_blank) == (8, 3, 4, 1)
     assert visits(town.engine) == [
@@ -90,9 +90,9 @@ def test_importing_the_same_file_twice_changes_nothing(town, tmp_path):
         "P-0001,UNREGISTERED,2023-08-14,Somchai,commercial,2,3,,,registered",
         "P-0002,UNDERPAID,2023-08-14,Malee,residential,1,2,,,no_change",
     )
-    first = import_survey(town.engine, path, settings=Settings(), today=TODAY)
+    first = import_survey(town.engine, path, lgu_code=LGU, today=TODAY)
     before = visits(town.engine)
-    second = import_survey(town.engine, path, settings=Settings(), today=TODAY)
+    second = import_survey(town.engine, path, lgu_code=LGU, today=TODAY)
 
     assert (first.n_loaded, second.n_loaded, second.n_already) == (2, 0, 2)
     assert visits(town.engine) == before
@@ -103,15 +103,15 @@ def test_importing_the_same_file_twice_changes_nothing(town, tmp_path):
         "p-0001,,2023-08-14,Somchai,Commercial,2,3,,,Registered",
         name="copy.csv",
     )
-    assert import_survey(town.engine, again, settings=Settings(), today=TODAY).n_loaded == 0
+    assert import_survey(town.engine, again, lgu_code=LGU, today=TODAY).n_loaded == 0
     assert visits(town.engine) == before
 
 
 def test_a_later_visit_never_erases_an_earlier_one(town, tmp_path):
     early = write(tmp_path, "P-0001,,2023-08-14,Somchai,vacant,0,,,,no_change", name="a.csv")
     late = write(tmp_path, "P-0001,,2023-11-02,Malee,residential,1,2,,,registered", name="b.csv")
-    import_survey(town.engine, late, settings=Settings(), today=TODAY)
-    import_survey(town.engine, early, settings=Settings(), today=TODAY)  # imported out of order
+    import_survey(town.engine, late, lgu_code=LGU, today=TODAY)
+    import_survey(town.engine, early, lgu_code=LGU, today=TODAY)  # imported out of order
 
     assert [v[1] for v in visits(town.engine)] == [dt.date(2023, 11, 2), dt.date(2023, 8, 14)]
     with town.engine.connect() as conn:
@@ -128,7 +128,7 @@ def test_thai_headers_and_labels_are_understood(town, tmp_path):
         "P-0003,๑/๑๒/๒๕๖๖,สมชาย,พาณิชยกรรม,๒,แก้ไขข้อมูลแล้ว\n",
         encoding="utf-8-sig",
     )
-    rep = import_survey(town.engine, path, settings=Settings(), today=TODAY)
+    rep = import_survey(town.engine, path, lgu_code=LGU, today=TODAY)
     assert rep.n_loaded == 1, rep.rejects
     assert visits(town.engine) == [
         ("P-0003", dt.date(2023, 12, 1), "สมชาย", "other", 2, None, "corrected", 2)
@@ -142,7 +142,7 @@ def test_strict_refuses_the_whole_file_and_writes_nothing(town, tmp_path):
         "P-0002,,2023-08-14,Malee,residential,1,2,,,maybe",
     )
     with pytest.raises(InputError, match=r"row 3, field 'outcome': 'maybe', expected one of"):
-        import_survey(town.engine, path, settings=Settings(), strict=True, today=TODAY)
+        import_survey(town.engine, path, lgu_code=LGU, strict=True, today=TODAY)
     with town.engine.connect() as conn:
         counts = conn.execute(sa.text(
             "SELECT (SELECT count(*) FROM survey_visits), (SELECT count(*) FROM load_runs)"
@@ -152,7 +152,7 @@ def test_strict_refuses_the_whole_file_and_writes_nothing(town, tmp_path):
 
 def test_visits_of_another_municipality_do_not_match(town, tmp_path):
     path = write(tmp_path, "P-0001,,2023-08-14,Somchai,commercial,2,3,,,registered")
-    rep = import_survey(town.engine, path, settings=Settings(lgu_code="999999"), today=TODAY)
+    rep = import_survey(town.engine, path, lgu_code="999999", today=TODAY)
     assert (rep.n_loaded, rep.n_rejected) == (0, 1)
     assert "municipality 999999" in rep.rejects[0].expected
 
@@ -224,7 +224,7 @@ def test_an_odk_central_export_keeps_the_gps_position(town, tmp_path):
         "95,100.56,12,uuid:2,uuid:2\n",
         encoding="utf-8",
     )
-    rep = import_survey(town.engine, path, settings=Settings(), today=TODAY)
+    rep = import_survey(town.engine, path, lgu_code=LGU, today=TODAY)
     assert (rep.n_loaded, rep.n_rejected) == (1, 1)
     assert str(rep.rejects[0]).endswith(
         "row 3, field 'lat': '95', expected a latitude in degrees (EPSG:4326) between -90 and 90"
@@ -243,7 +243,7 @@ def test_a_geopackage_without_geometry_imports_its_rows(town, tmp_path):
     pyogrio.write_dataframe(pd.DataFrame({
         "parcel_code": ["P-0001"], "visited_at": ["2023-08-14"], "outcome": ["registered"],
     }), path, layer="survey")
-    rep = import_survey(town.engine, path, settings=Settings(), today=TODAY)
+    rep = import_survey(town.engine, path, lgu_code=LGU, today=TODAY)
     assert (rep.n_loaded, rep.n_rejected) == (1, 0)
     with town.engine.connect() as conn:
         assert conn.execute(sa.text("SELECT parcel_code, lon FROM survey_visits")).one() == (
@@ -281,7 +281,7 @@ def test_xlsx_date_cells_typed_in_buddhist_era_are_converted(town, tmp_path):
     ws.append(["P-0002", None, dt.datetime(2023, 8, 15, 9, 30), "Malee", None, None, None, None,
                None, "no_change"])
     wb.save(tmp_path / "survey.xlsx")
-    rep = import_survey(town.engine, tmp_path / "survey.xlsx", settings=Settings(), today=TODAY)
+    rep = import_survey(town.engine, tmp_path / "survey.xlsx", lgu_code=LGU, today=TODAY)
     assert (rep.n_loaded, rep.n_rejected) == (2, 0), rep.rejects
     assert [v[:2] for v in visits(town.engine)] == [
         ("P-0001", dt.date(2023, 8, 14)), ("P-0002", dt.date(2023, 8, 15))]

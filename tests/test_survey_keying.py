@@ -12,7 +12,6 @@ from town import Town, rect
 
 from gisrev.cli._context import CliContext
 from gisrev.cli.export_keying import keying
-from gisrev.config import Settings
 from gisrev.outputs.keying import KEYING_COLUMNS, rai_ngan_wah, write_keying_sheet
 from gisrev.survey import import_survey
 
@@ -57,7 +56,7 @@ def town(clean_db, tmp_path):
         "D-4,2023-10-01,มาลี,,,,gone,not found\n",          # the later visit decides
         encoding="utf-8",
     )
-    rep = import_survey(clean_db, survey, settings=Settings())
+    rep = import_survey(clean_db, survey, lgu_code="000000")
     assert rep.n_loaded == 6, rep.rejects
     return town
 

@@ -14,7 +14,7 @@ its town in a few lines and the expected answer can be worked out by hand::
 Coordinates are metres relative to an origin inside UTM zone 47N (central
 Thailand), so ``rect(0, 0, 20, 20)`` is a real 400 m² square near Ayutthaya.
 Geometry given in another CRS (``srid=24047`` …) is transformed by PostGIS.
-Parcel codes are normalised like the loader does (``parcel_code_norm``).
+Parcel codes are normalised by the loader's own rule (``parcel_code_norm``).
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-import re
 from typing import Any
 
 import shapely
@@ -30,24 +29,16 @@ import sqlalchemy as sa
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy.engine import Engine
 
+from gisrev.load.normalise import normalise_parcel_code
+
 ORIGIN_X = 660_000.0  # EPSG:32647 easting / northing of rect(0, 0, ...)
 ORIGIN_Y = 1_590_000.0
-_THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 
 
 def rect(x: float, y: float, w: float, h: float, *, origin: bool = True) -> shapely.Polygon:
     """A ``w`` × ``h`` metre rectangle with its lower-left corner at (x, y) from the origin."""
     ox, oy = (ORIGIN_X, ORIGIN_Y) if origin else (0.0, 0.0)
     return shapely.box(ox + x, oy + y, ox + x + w, oy + y + h)
-
-
-def normalise_code(code: str) -> str:
-    """The loader's parcel-code normalisation (trim, upper, Thai digits, no spaces/hyphens/dots)."""
-    try:
-        from gisrev.load.normalise import normalise_parcel_code
-    except ImportError:  # the loader is written in parallel; same rule as DESIGN.md
-        return re.sub(r"[\s\-.]", "", code.strip().upper().translate(_THAI_DIGITS))
-    return normalise_parcel_code(code)
 
 
 @dataclasses.dataclass
@@ -95,7 +86,7 @@ class Town:
         """Insert a parcel; ``geom`` in the working CRS unless ``srid`` says otherwise."""
         return self._insert("parcels", {
             "lgu_code": self.lgu_code, "parcel_code": code,
-            "parcel_code_norm": normalise_code(code),
+            "parcel_code_norm": normalise_parcel_code(code),
             "deed_no": deed_no, "deed_type": deed_type, "observed_use": observed_use,
             "price_per_sqwah": price_per_sqwah, "attrs": attrs,
         }, geom, srid)
@@ -132,7 +123,7 @@ class Town:
         return self._insert("register", {
             "lgu_code": self.lgu_code, "tax_year": tax_year or self.tax_year,
             "account_id": account_id, "parcel_code": parcel_code,
-            "parcel_code_norm": normalise_code(parcel_code), "deed_no": deed_no,
+            "parcel_code_norm": normalise_parcel_code(parcel_code), "deed_no": deed_no,
             "owner_name": owner_name, "owner_id": owner_id, "owner_type": owner_type,
             "declared_use": declared_use, "declared_area_sqwah": declared_area_sqwah,
             "land_value": land_value, "building_value": building_value, "exemption": exemption,

@@ -36,16 +36,11 @@ COMMANDS = {
 
 class _LazyGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(name for name in COMMANDS if self._find_spec(name))
-
-    @staticmethod
-    def _find_spec(name: str) -> bool:
-        module = COMMANDS[name].split(":")[0]
-        return importlib.util.find_spec(module) is not None
+        return sorted(COMMANDS)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         target = COMMANDS.get(cmd_name)
-        if target is None or not self._find_spec(cmd_name):
+        if target is None:
             return None
         module, attr = target.split(":")
         command: click.Command = getattr(importlib.import_module(module), attr)

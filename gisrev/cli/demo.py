@@ -2,14 +2,12 @@
 
 The demo is a list of steps, each a command of DESIGN.md's command-line contract run
 in-process (``db init``, ``load``, ``analyze``, ``export``, ``map``, ``survey import``,
-``report``), so a step whose command is not installed yet is skipped with a note instead of
-failing the demo. A new step is one more entry in :data:`STEPS`.
+``report``). A new step is one more entry in :data:`STEPS`.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -47,10 +45,9 @@ class DemoRun:
 
 @dataclasses.dataclass(frozen=True)
 class Step:
-    """One demo step: a title, the module it needs, and what it does."""
+    """One demo step: a title and what it does."""
 
     title: str
-    needs: str  # a module; the step is skipped while it is not installed
     run: Callable[[DemoRun], None]
 
 
@@ -70,37 +67,28 @@ def _town_file(town: Path, stem: str) -> Path:
 
 
 STEPS: list[Step] = [
-    Step("create or upgrade the schema", "gisrev.cli.db", lambda r: r.cli("db", "init")),
-    Step("load parcels", "gisrev.cli.load", _load("parcels", "parcels")),
-    Step("load buildings", "gisrev.cli.load", _load("buildings", "buildings")),
-    Step("load appraisal zones", "gisrev.cli.load", _load("zones", "zones")),
-    Step("load the 2566 register", "gisrev.cli.load", _load("register", "register_2566")),
-    Step("analyze tax year 2566", "gisrev.cli.analyze",
-         lambda r: r.cli("analyze", "--year", "2566")),
-    Step("export the 2566 findings", "gisrev.cli.export",
+    Step("create or upgrade the schema", lambda r: r.cli("db", "init")),
+    Step("load parcels", _load("parcels", "parcels")),
+    Step("load buildings", _load("buildings", "buildings")),
+    Step("load appraisal zones", _load("zones", "zones")),
+    Step("load the 2566 register", _load("register", "register_2566")),
+    Step("analyze tax year 2566", lambda r: r.cli("analyze", "--year", "2566")),
+    Step("export the 2566 findings",
          lambda r: r.cli("export", "findings", "--year", "2566",
                          "--out", str(r.out / "findings_2566.csv"))),
-    Step("survey maps for 2566", "gisrev.cli.map",
+    Step("survey maps for 2566",
          lambda r: r.cli("map", "--year", "2566", "--out", str(r.out / "maps_2566"))),
-    Step("import what surveyors found", "gisrev.cli.survey",
+    Step("import what surveyors found",
          lambda r: r.cli("survey", "import", str(r.town / "survey_2566.csv"))),
-    Step("load the 2567 register", "gisrev.cli.load", _load("register", "register_2567")),
-    Step("analyze tax year 2567", "gisrev.cli.analyze",
-         lambda r: r.cli("analyze", "--year", "2567")),
-    Step("report 2567: revenue gap and revenue recovered", "gisrev.cli.report",
+    Step("load the 2567 register", _load("register", "register_2567")),
+    Step("analyze tax year 2567", lambda r: r.cli("analyze", "--year", "2567")),
+    Step("report 2567: revenue gap and revenue recovered",
          lambda r: r.cli("report", "--year", "2567", "--out", str(r.out / "report_2567.html"))),
 ]
 
 
-def _available(module: str) -> bool:
-    try:
-        return importlib.util.find_spec(module) is not None
-    except ModuleNotFoundError:
-        return False
-
-
 def run_demo(obj: CliContext, town: Path, out: Path, *, steps: list[Step] | None = None) -> int:
-    """Run the demo steps on a town folder; return how many ran (the others were skipped)."""
+    """Run the demo steps on a town folder, in order; return how many ran."""
     # The settings the CLI steps get from DemoRun.cli's options: the town's gisrev.toml.
     town_config = town / "gisrev.toml"
     settings = load_settings(
@@ -111,17 +99,12 @@ def run_demo(obj: CliContext, town: Path, out: Path, *, steps: list[Step] | None
     run = DemoRun(obj=obj, town=town, out=out, settings=settings)
     out.mkdir(parents=True, exist_ok=True)
     todo = STEPS if steps is None else steps
-    done = 0
     for i, step in enumerate(todo, start=1):
         click.secho(f"[{i}/{len(todo)}] {step.title}", bold=True)
-        if not _available(step.needs):
-            click.echo(f"skipped: {step.needs} is not available in this installation")
-            continue
         step.run(run)
-        done += 1
-    if done == len(todo) and steps is None:
+    if steps is None:
         _print_summary(run)
-    return done
+    return len(todo)
 
 
 def _print_summary(run: DemoRun) -> None:

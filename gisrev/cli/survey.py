@@ -28,7 +28,7 @@ def import_command(obj: CliContext, path: Path, strict: bool) -> None:
     """
     from gisrev.survey import import_survey
 
-    rep = import_survey(obj.engine(), path, settings=obj.settings, strict=strict)
+    rep = import_survey(obj.engine(), path, lgu_code=obj.settings.lgu_code, strict=strict)
     click.echo(
         f"Imported {rep.n_loaded:,} new visit(s) from {path.name} in {rep.duration_s:.1f} s "
         f"(read {rep.n_read:,} rows: {rep.n_already:,} already imported, {rep.n_blank:,} not "
@@ -57,7 +57,7 @@ def form_command(obj: CliContext, year: int, out: Path, maps_dir: Path | None) -
     """
     from gisrev.survey import write_survey_forms
 
-    forms = write_survey_forms(obj.engine(), out, year=year, settings=obj.settings,
+    forms = write_survey_forms(obj.engine(), out, year=year, lgu_code=obj.settings.lgu_code,
                                maps_dir=maps_dir)
     n = sum(f.n_parcels for f in forms)
     click.echo(f"Wrote {len(forms)} survey form(s) for {n:,} parcel(s) to {out}:")

@@ -139,6 +139,45 @@ def _over(diff: pd.Series, base: pd.Series, min_baht: float, share: float) -> pd
     return diff > np.maximum(min_baht, share * base)
 
 
+def _match(parcels: pd.DataFrame, register: pd.DataFrame) -> pd.DataFrame:
+    """Return the register rows with ``parcel``, the row of the parcel each matches (or NaN).
+
+    Exact code, else normalised code, else a deed number that is unique on the map.
+    """
+    by_code = pd.Series(parcels.index, index=parcels["parcel_code"])
+    by_norm = pd.Series(parcels.index, index=normalise_codes(parcels["parcel_code"]))
+    deeds = parcels["deed_no"].dropna()
+    deeds = deeds[~deeds.duplicated(keep=False)]
+    by_deed = pd.Series(deeds.index, index=deeds.to_numpy())
+    reg = register.reset_index(drop=True)
+    match = reg["parcel_code"].map(by_code)
+    match = match.fillna(normalise_codes(reg["parcel_code"]).map(by_norm))
+    match = match.fillna(reg["deed_no"].map(by_deed))
+    reg["parcel"] = match
+    return reg
+
+
+def _orphan_truth(orphans: pd.DataFrame, th: Thresholds) -> pd.DataFrame:
+    """Return the findings of register rows whose parcel is not on the map."""
+    o_assessed = orphans["tax_assessed"].fillna(0.0)
+    arrears = _over(o_assessed - orphans["tax_paid"].fillna(0.0), o_assessed,
+                    th.arrears_min_baht, th.arrears_min_share)
+    return pd.DataFrame(
+        {
+            "parcel_code": orphans["parcel_code"],
+            "account_id": orphans["account_id"],
+            "flags": np.where(arrears, "ARREARS;ORPHAN_RECORD", "ORPHAN_RECORD"),
+            "expected_tax": np.nan,
+            "tax_assessed": orphans["tax_assessed"],
+            "tax_paid": orphans["tax_paid"],
+            "gap": np.nan,
+            "declared_use": orphans["declared_use"],
+            "declared_area_sqwah": orphans["declared_area_sqwah"],
+            "n_register_rows": 1,
+        }
+    )
+
+
 def ground_truth(
     parcels: pd.DataFrame,
     buildings: pd.DataFrame,
@@ -173,19 +212,7 @@ def ground_truth(
     """
     th = thresholds or Thresholds()
     ev = evidence(parcels, buildings, tax_year)
-
-    # Matching: exact code, else normalised code, else a deed number that is unique on the map.
-    by_code = pd.Series(parcels.index, index=parcels["parcel_code"])
-    by_norm = pd.Series(parcels.index, index=normalise_codes(parcels["parcel_code"]))
-    deeds = parcels["deed_no"].dropna()
-    deeds = deeds[~deeds.duplicated(keep=False)]
-    by_deed = pd.Series(deeds.index, index=deeds.to_numpy())
-    reg = register.reset_index(drop=True)
-    match = reg["parcel_code"].map(by_code)
-    match = match.fillna(normalise_codes(reg["parcel_code"]).map(by_norm))
-    match = match.fillna(reg["deed_no"].map(by_deed))
-    reg["parcel"] = match
-
+    reg = _match(parcels, register)
     matched = reg[reg["parcel"].notna()].astype({"parcel": "int64"})
     n_rows = matched.groupby("parcel").size().reindex(parcels.index, fill_value=0)
     first = matched.drop_duplicates("parcel").set_index("parcel").reindex(parcels.index)
@@ -251,24 +278,7 @@ def ground_truth(
     )
     orphans = reg[reg["parcel"].isna()]
     if len(orphans):
-        o_assessed = orphans["tax_assessed"].fillna(0.0)
-        arrears = _over(o_assessed - orphans["tax_paid"].fillna(0.0), o_assessed,
-                        th.arrears_min_baht, th.arrears_min_share)
-        orphan_rows = pd.DataFrame(
-            {
-                "parcel_code": orphans["parcel_code"],
-                "account_id": orphans["account_id"],
-                "flags": np.where(arrears, "ARREARS;ORPHAN_RECORD", "ORPHAN_RECORD"),
-                "expected_tax": np.nan,
-                "tax_assessed": orphans["tax_assessed"],
-                "tax_paid": orphans["tax_paid"],
-                "gap": np.nan,
-                "declared_use": orphans["declared_use"],
-                "declared_area_sqwah": orphans["declared_area_sqwah"],
-                "n_register_rows": 1,
-            }
-        )
-        result = pd.concat([result, orphan_rows], ignore_index=True)
+        result = pd.concat([result, _orphan_truth(orphans, th)], ignore_index=True)
     result = result.astype({"n_buildings": "Int64", "n_register_rows": "Int64"})
     result.insert(0, "tax_year_be", be(tax_year))
     result.insert(0, "tax_year", tax_year)

@@ -27,6 +27,19 @@ FIELD_LABELS_TH: dict[str, str] = {
     "outcome": "ผลการสำรวจ",
 }
 
+FIELD_HELP_EN: dict[str, str] = {
+    "parcel_code": "parcel code (filled in)",
+    "reason": "why the parcel is to be visited (filled in)",
+    "visited_at": "date of the visit: 2023-08-14 or 14/8/2566",
+    "surveyor": "surveyor's name",
+    "found_use": "use found: " + ", ".join(c.code for c in FOUND_USES),
+    "buildings_count": "number of buildings on the parcel (0 or more)",
+    "floors": "floors of the main building (1 or more)",
+    "notes": "notes",
+    "photo": "photo file name",
+    "outcome": "outcome: " + ", ".join(c.code for c in OUTCOMES),
+}
+
 # Spellings a person or another tool may type, mapped onto the codes.
 _EXTRA_ALIASES: dict[str, dict[str, str]] = {
     "outcome": {

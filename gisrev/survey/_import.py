@@ -16,7 +16,6 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from gisrev.config import Settings
 from gisrev.db.copy import copy_rows
 from gisrev.db.engine import transaction
 from gisrev.db.schema import open_tables
@@ -276,12 +275,66 @@ def _known_codes(conn: Connection, lgu_code: str, norms: set[str]) -> dict[str, 
     return {str(norm): str(code) for norm, code in rows}
 
 
+@dataclasses.dataclass
+class _Checked:
+    """The rows of a survey file sorted out: valid visits, rejects and rows left blank."""
+
+    candidates: list[tuple[_Row, dict[str, Any]]] = dataclasses.field(default_factory=list)
+    rejects: list[SurveyReject] = dataclasses.field(default_factory=list)
+    rejected_rows: set[int] = dataclasses.field(default_factory=set)
+    n_blank: int = 0
+
+
+def _check_rows(source: str, rows: list[_Row], *, today: dt.date) -> _Checked:
+    """Validate every row a surveyor filled in; a row nobody filled in is only counted."""
+    checked = _Checked()
+    for row in rows:
+        if all(is_blank(row.values.get(f)) for f in _FILLED_BY_SURVEYOR):
+            checked.n_blank += 1  # a form row nobody has filled in yet
+            continue
+        clean, problems = _validate(source, row, today=today)
+        if problems:
+            checked.rejects.extend(problems)
+            checked.rejected_rows.add(row.number)
+        else:
+            clean["parcel_code_norm"] = normalise_parcel_code(clean["parcel_code"])
+            checked.candidates.append((row, clean))
+    return checked
+
+
+def _visits_of_known_parcels(
+    conn: Connection, checked: _Checked, *, source: str, lgu_code: str
+) -> list[dict[str, Any]]:
+    """Return the valid rows whose parcel the municipality knows, as visits to store.
+
+    A row naming a parcel on neither the map nor the register joins ``checked``'s rejects.
+    """
+    known = _known_codes(conn, lgu_code, {c["parcel_code_norm"] for _, c in checked.candidates})
+    visits: list[dict[str, Any]] = []
+    for row, clean in checked.candidates:
+        code = known.get(clean["parcel_code_norm"])
+        if code is None:
+            checked.rejects.append(row.reject(
+                source, "parcel_code", clean["parcel_code"],
+                f"a parcel code of municipality {lgu_code} (on the map or in the register)",
+            ))
+            checked.rejected_rows.add(row.number)
+            continue
+        visit = {**clean, "parcel_code": code, "lgu_code": lgu_code,
+                 "source": source, "source_row": row.number}
+        if row.lon is not None:  # the feature's own geometry
+            visit["lon"], visit["lat"] = row.lon, row.lat
+        visit["content_key"] = _content_key(lgu_code, visit)
+        visits.append(visit)
+    return visits
+
+
 def import_survey(
     engine: Engine | Connection,
     path: str | os.PathLike[str],
     /,
     *,
-    settings: Settings,
+    lgu_code: str,
     strict: bool = False,
     today: dt.date | None = None,
 ) -> SurveyReport:
@@ -298,11 +351,11 @@ def import_survey(
     Parameters
     ----------
     engine
-        The database.
+        Engine or connection of the database.
     path
         The survey file; its header names the form's fields (English or Thai labels).
-    settings
-        Gives the municipality (``lgu_code``).
+    lgu_code
+        The municipality whose parcels the visits are of.
     strict
         Refuse the whole file, writing nothing, when any row is rejected.
     today
@@ -327,45 +380,14 @@ def import_survey(
         )
         raise InputError(msg)
     source = str(path)
-    today = today or dt.date.today()
-    lgu = settings.lgu_code
 
     rows = list(_read_rows(file))
-    candidates: list[tuple[_Row, dict[str, Any]]] = []
-    rejects: list[SurveyReject] = []
-    rejected_rows: set[int] = set()
-    n_blank = 0
-    for row in rows:
-        if all(is_blank(row.values.get(f)) for f in _FILLED_BY_SURVEYOR):
-            n_blank += 1  # a form row nobody has filled in yet
-            continue
-        clean, problems = _validate(source, row, today=today)
-        if problems:
-            rejects.extend(problems)
-            rejected_rows.add(row.number)
-        else:
-            clean["parcel_code_norm"] = normalise_parcel_code(clean["parcel_code"])
-            candidates.append((row, clean))
+    checked = _check_rows(source, rows, today=today or dt.date.today())
+    rejects, rejected_rows, n_blank = checked.rejects, checked.rejected_rows, checked.n_blank
 
     with transaction(engine) as conn:
         t = open_tables(conn)
-        known = _known_codes(conn, lgu, {c["parcel_code_norm"] for _, c in candidates})
-        visits: list[dict[str, Any]] = []
-        for row, clean in candidates:
-            code = known.get(clean["parcel_code_norm"])
-            if code is None:
-                rejects.append(row.reject(
-                    source, "parcel_code", clean["parcel_code"],
-                    f"a parcel code of municipality {lgu} (on the map or in the register)",
-                ))
-                rejected_rows.add(row.number)
-                continue
-            visit = {**clean, "parcel_code": code, "lgu_code": lgu,
-                     "source": source, "source_row": row.number}
-            if row.lon is not None:  # the feature's own geometry
-                visit["lon"], visit["lat"] = row.lon, row.lat
-            visit["content_key"] = _content_key(lgu, visit)
-            visits.append(visit)
+        visits = _visits_of_known_parcels(conn, checked, source=source, lgu_code=lgu_code)
         if strict and rejects:
             first = min(rejects, key=_reject_order)
             msg = (
@@ -375,7 +397,7 @@ def import_survey(
             raise InputError(msg)
 
         rejects.sort(key=_reject_order)
-        run_id = start_run(conn, t, lgu_code=lgu, kind="survey", source=source, layer=None,
+        run_id = start_run(conn, t, lgu_code=lgu_code, kind="survey", source=source, layer=None,
                            source_hash=content_hash(file), options={"strict": strict})
         n_loaded = 0
         if visits:
@@ -392,7 +414,7 @@ def import_survey(
             LoadReport(run_id=run_id, kind="survey", source=source, n_read=len(rows),
                        n_loaded=n_loaded, n_repaired=0, n_rejected=len(rejected_rows),
                        duration_s=duration, warnings=tuple(warnings)),
-            lgu_code=lgu,
+            lgu_code=lgu_code,
             rejects=[Reject(row_no=r.row, feature_id=r.feature, field=r.field, value=r.value,
                             reason=f"expected {r.expected}") for r in rejects],
         )
