@@ -16,6 +16,7 @@ __all__ = [
     "FINDING_LABELS",
     "FOUND_USES",
     "OUTCOMES",
+    "OWNER_TYPES",
     "RESIDENTIAL_SUBCASES",
     "USE_CATEGORIES",
     "USE_LABELS",
@@ -77,6 +78,9 @@ USE_LABELS: dict[str, tuple[str, str]] = {
     "vacant": ("ที่ดินว่างเปล่า", "vacant"),
     "mixed": ("ใช้ประโยชน์หลายประเภท", "mixed use"),
 }
+
+#: Who owns a property, as the Act tells them apart (a juristic person has no home).
+OWNER_TYPES: tuple[str, ...] = ("individual", "juristic")
 
 #: What a surveyor found at a parcel, in the order the form offers them.
 OUTCOMES: tuple[Choice, ...] = (

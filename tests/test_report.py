@@ -233,3 +233,22 @@ def test_a_municipality_without_appraisal_zones_still_reports(planted):
     html = render_html(planted.engine, year=2023, lgu_code=LGU)
     assert _totals(html)["gap"] == 7900
     assert "No appraisal zones loaded" in html and "<svg viewBox" not in html
+
+
+def test_report_and_maps_name_the_town_from_the_municipalities_table(planted, tmp_path):
+    """The names gisrev.toml gave reach the report's header and every map page's title."""
+    from gisrev.outputs.maps import make_maps
+
+    html = render_html(planted.engine, year=2023, lgu_code=LGU)
+    assert "<b class=\"town\">" not in html  # nothing recorded: the code only
+    with planted.engine.begin() as conn:
+        conn.execute(
+            sa.text("INSERT INTO municipalities (lgu_code, name_th, name_en)"
+                    " VALUES (:lgu, :th, :en)"),
+            {"lgu": LGU, "th": "เทศบาล <i>แม่เหียะ</i>", "en": "Mae Hia & Co"},
+        )
+    html = render_html(planted.engine, year=2023, lgu_code=LGU)
+    assert "<b class=\"town\">เทศบาล &lt;i&gt;แม่เหียะ&lt;/i&gt;</b> · Mae Hia &amp; Co" in html
+    make_maps(planted.engine, tmp_path, year=2023, lgu_code=LGU)
+    index = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert "<title>gisrev · เทศบาล &lt;i&gt;แม่เหียะ&lt;/i&gt; · ปีภาษี 2566</title>" in index

@@ -28,10 +28,10 @@ from gisrev.load.normalise import (
     sqwah_from_rai_ngan_wah,
 )
 from gisrev.load.report import Reject
+from gisrev.vocab import OWNER_TYPES
 from gisrev.years import be, ce_date, ce_year_number, thai_to_arabic_digits, to_ce_year
 
 DECLARED_USES = ("agriculture", "residential", "other", "vacant", "mixed")
-OWNER_TYPES = ("individual", "juristic")
 _MONEY = ("land_value", "building_value", "exemption", "tax_assessed", "tax_paid")
 _AREA_PARTS = ("declared_area_rai", "declared_area_ngan", "declared_area_wah")
 _TEXT = ("account_id", "owner_name")

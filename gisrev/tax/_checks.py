@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 
 from gisrev.errors import InputError, TaxRuleError
-from gisrev.tax.regime import OWNER_TYPES
 from gisrev.tax.rules import Tables, UseRule, Year
+from gisrev.vocab import OWNER_TYPES
 
 __all__ = [
     "MIXED",

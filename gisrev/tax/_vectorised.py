@@ -19,8 +19,8 @@ from gisrev.tax._checks import (
     row_label,
     years_text,
 )
-from gisrev.tax.regime import OWNER_TYPES
 from gisrev.tax.rules import Tables
+from gisrev.vocab import OWNER_TYPES
 
 __all__ = ["compute_many"]
 

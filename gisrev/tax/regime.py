@@ -21,7 +21,6 @@ from gisrev.years import be
 
 __all__ = ["Property", "Regime", "Step", "TaxResult", "get_regime"]
 
-OWNER_TYPES = ("individual", "juristic")
 
 # regime name -> "module:class"; a new regime is one module plus its tables.
 _REGIMES = {"thai": "gisrev.tax.thai:ThaiRegime"}

@@ -24,6 +24,7 @@ import pandas as pd
 import shapely
 from sqlalchemy.engine import Connection, Engine
 
+from gisrev.db.municipalities import municipality
 from gisrev.db.schema import open_tables
 from gisrev.db.session import connection
 from gisrev.errors import InputError
@@ -124,7 +125,8 @@ def make_maps(
     (out / "packages").mkdir(parents=True, exist_ok=True)
     tile_opts = resolve_tiles(tiles, out)
     with connection(bind) as conn:
-        run = _Run(out=out, year=year, lgu_code=lgu_code, srid=open_tables(conn).srid,
+        run = _Run(out=out, year=year, lgu_code=lgu_code,
+                   town_name=municipality(conn, lgu_code).name_th, srid=open_tables(conn).srid,
                    show_owner=show_owner, tiles=tile_opts)
         df = _read_findings(conn, run)
         # A rerun with fewer packages must not leave stale worklists behind for the field
@@ -161,14 +163,15 @@ class _Run:
     out: Path
     year: int
     lgu_code: str
+    town_name: str
     srid: int
     show_owner: bool
     tiles: dict[str, Any]
 
     @property
     def town(self) -> str:
-        """The year and municipality, as every page title ends."""
-        return f"ปีภาษี {be(self.year)} · {self.lgu_code}"
+        """The municipality and year, as every page title ends."""
+        return f"{self.town_name} · ปีภาษี {be(self.year)}"
 
 
 def _check_options(*, packages: int | None, by: str | None) -> None:

@@ -8,6 +8,7 @@ import geopandas as gpd
 import pandas as pd
 from sqlalchemy.engine import Connection
 
+from gisrev.db.municipalities import Municipality, municipality
 from gisrev.db.session import resolve_lgu
 from gisrev.errors import InputError
 from gisrev.outputs.recovery import revenue_recovered
@@ -18,6 +19,7 @@ from gisrev.outputs.summary import Summary, findings, gap_by_year, summary, zone
 class ReportData:
     """Everything one report shows: the summary and the tables behind its charts and map."""
 
+    town: Municipality
     summary: Summary
     findings: gpd.GeoDataFrame
     by_year: pd.DataFrame
@@ -36,6 +38,7 @@ def read_report_data(conn: Connection, year: int, *, lgu_code: str, top: int) ->
     resolve_lgu(conn, year, lgu_code)  # the one check that the year was analysed for it
     by_year = gap_by_year(conn, lgu_code=lgu_code)
     return ReportData(
+        town=municipality(conn, lgu_code),
         summary=summary(conn, year, lgu_code=lgu_code, top=top),
         findings=findings(conn, year, lgu_code=lgu_code),
         by_year=by_year,

@@ -45,6 +45,7 @@ def _context(data: ReportData) -> dict[str, Any]:
         "year_be": be(s.year),
         "year_ce": s.year,
         "lgu": s.lgu_code,
+        "town": data.town,
         "totals": s.totals,
         "fmt": baht,
         "charts": charts(s, thai_font_for_charts()),
