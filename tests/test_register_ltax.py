@@ -115,6 +115,47 @@ def test_xlsx_with_merged_title_cells_finds_its_header_and_skips_the_totals(
     assert "Skipped 1 totals row (row 7)." in report.summary()
 
 
+def test_semicolon_csv_with_a_title_and_thousands_separators_is_split_on_semicolons(
+    clean_db: Engine, tmp_path: Path
+) -> None:
+    # The title has a comma, each row several (1,234,567.00): more commas than semicolons.
+    path = tmp_path / "r.csv"
+    path.write_text(
+        "ทะเบียนภาษี, ปี 2566\n"
+        "รหัสแปลง;ปีภาษี;ประเภทการใช้ประโยชน์;มูลค่าที่ดิน;มูลค่าสิ่งปลูกสร้าง;จำนวนเงินภาษี\n"
+        "A-1;2566;อื่นๆ;1,234,567.00;2,345,678.00;1,111,111.00\n"
+        "A-2;2566;อื่นๆ;7,654,321.00;8,765,432.00;2,222,222.00\n",
+        encoding="utf-8",
+    )
+    report = load_register(clean_db, path, settings=SETTINGS)
+    assert (report.n_loaded, report.n_rejected) == (2, 0)
+    assert _rows(clean_db, "SELECT land_value, tax_assessed FROM register ORDER BY 1") == [
+        (1234567.0, 1111111.0), (7654321.0, 2222222.0)
+    ]
+
+
+def test_an_uncalculated_sum_in_the_last_row_is_a_totals_row(
+    clean_db: Engine, tmp_path: Path
+) -> None:
+    rows = [HEADER, _account(1), _account(2), [None, None, None, None, None, "=SUM(F2:F3)"]]
+    report = load_register(clean_db, _xlsx(tmp_path / "r.xlsx", rows), settings=SETTINGS)
+    assert (report.n_loaded, report.n_rejected, report.n_skipped) == (2, 0, 1)
+
+
+def test_a_mapping_file_maps_holding_values_as_the_reject_advises(tmp_path: Path) -> None:
+    from gisrev.load import read_mapping
+
+    mapping = tmp_path / "m.toml"
+    mapping.write_text('[register.columns]\nholding = "ถือครอง"\n'
+                       '[register.values.holding]\n"เช่าที่ดินปลูกบ้าน" = "building"\n',
+                       encoding="utf-8")
+    header = ["รหัสแปลง", "ปีภาษี", "ประเภทการใช้ประโยชน์", "ถือครอง"]
+    parsed = read_mapping(mapping)
+    columns = resolve_columns("register", header, mapping=parsed, source="r.csv")
+    parser = RowParser(columns, header, mapping=parsed, year=None)
+    assert parser.parse(["A-1", "2566", "อยู่อาศัย", "เช่าที่ดินปลูกบ้าน"])["holding"] == "building"
+
+
 def test_a_row_without_a_parcel_code_that_is_not_a_total_is_still_rejected(
     clean_db: Engine, tmp_path: Path
 ) -> None:

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from gisrev.errors import InputError
-from gisrev.load._register_read import Records
+from gisrev.load._register_read import Formula, Records
 from gisrev.load.mapping import ColumnMapping, known_fields
 from gisrev.load.normalise import is_blank, parse_number
 
@@ -155,13 +155,19 @@ def is_totals_row(row: Sequence[Any], code: Any, *, last: bool) -> bool:
 
 
 def _numbers_only(row: Sequence[Any]) -> bool:
-    """Return True when the row's non-blank cells are all numbers, and there is one."""
+    """Return True when the row's non-blank cells are all numbers, and there is one.
+
+    A formula never calculated (``=SUM(F5:F1502)``) counts as the number it would give.
+    """
     seen = False
     for value in row:
         if is_blank(value):
             continue
         if isinstance(value, bool):
             return False
+        if isinstance(value, Formula):
+            seen = True
+            continue
         try:
             parse_number(value)
         except ValueError:
