@@ -150,6 +150,53 @@ def parse_chunk(
     out["tax_year"], bad = _years(cell("tax_year"), blank("tax_year"), rules)
     flag |= bad & ~blank_row
 
+    fields, bad = _fields(cell, blank, rules)
+    out.update(fields)
+    flag |= bad
+    # An ID number in an unmapped column (PDPA) is left out of attrs as a blank cell is.
+    ids = {i: thai_id_mask(columns[i]) & ~blanks[i] for i, _ in rules.extra}
+    stored = [blanks[i] | ids[i] if i in ids else b for i, b in enumerate(blanks)]
+    # One inside longer text is masked with x's.
+    shown, masked = list(columns), {}
+    for i, _ in rules.extra:
+        shown[i], masked[i] = mask_embedded_ids(columns[i])
+    out["attrs"] = _attrs(shown, stored, rules.extra, n)
+    out["source_row"] = pa.array(row_nos, pa.int32())
+
+    keep = ~flag & ~blank_row
+    table = pa.table([out[f.name].cast(f.type) for f in SCHEMA], schema=SCHEMA).filter(keep)
+    withheld = {h: int((ids[i] & keep).sum()) for i, h in rules.extra}
+    masked_kept = {h: int((masked[i] & keep).sum()) for i, h in rules.extra}
+    return FastChunk(
+        table=table,
+        flagged=np.flatnonzero(flag),
+        n_read=int(keep.sum()),
+        ids_withheld={h: k for h, k in withheld.items() if k},
+        ids_masked={h: k for h, k in masked_kept.items() if k},
+    )
+
+
+def _fields(
+    cell: Callable[[str], pa.Array], blank: Callable[[str], np.ndarray], rules: FastRules
+) -> tuple[dict[str, pa.Array], np.ndarray]:
+    """Read every field but the parcel code and the year; flag what is not plain.
+
+    Parameters
+    ----------
+    cell
+        A field's column (all null when the file has none).
+    blank
+        A field's blank cells (all True when the file has no such column).
+    rules
+        The file's columns and the load's options.
+
+    Returns
+    -------
+    tuple
+        The fields' columns, and the rows to send to the per-row parser.
+    """
+    out: dict[str, pa.Array] = {}
+    flag = np.zeros(len(cell("parcel_code")), dtype=bool)
     for field in ("account_id", "owner_name", "deed_type"):
         value = cell(field)
         out[field] = pc.if_else(blank(field), None, pc.utf8_trim(value, characters=" "))
@@ -196,27 +243,7 @@ def parse_chunk(
     days, bad_date = _by_value(cell("paid_date"), paid_on, pa.date32(), raises=True)
     flag |= bad_date & ~blank("paid_date")
     out["paid_date"] = pc.if_else(blank("paid_date"), None, days)
-    # An ID number in an unmapped column (PDPA) is left out of attrs as a blank cell is.
-    ids = {i: thai_id_mask(columns[i]) & ~blanks[i] for i, _ in rules.extra}
-    stored = [blanks[i] | ids[i] if i in ids else b for i, b in enumerate(blanks)]
-    # One inside longer text is masked with x's.
-    shown, masked = list(columns), {}
-    for i, _ in rules.extra:
-        shown[i], masked[i] = mask_embedded_ids(columns[i])
-    out["attrs"] = _attrs(shown, stored, rules.extra, n)
-    out["source_row"] = pa.array(row_nos, pa.int32())
-
-    keep = ~flag & ~blank_row
-    table = pa.table([out[f.name].cast(f.type) for f in SCHEMA], schema=SCHEMA).filter(keep)
-    withheld = {h: int((ids[i] & keep).sum()) for i, h in rules.extra}
-    masked_kept = {h: int((masked[i] & keep).sum()) for i, h in rules.extra}
-    return FastChunk(
-        table=table,
-        flagged=np.flatnonzero(flag),
-        n_read=int(keep.sum()),
-        ids_withheld={h: k for h, k in withheld.items() if k},
-        ids_masked={h: k for h, k in masked_kept.items() if k},
-    )
+    return out, flag
 
 
 def _years(
