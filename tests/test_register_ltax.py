@@ -416,6 +416,19 @@ def test_each_reject_names_the_column_the_row_the_value_and_the_fix(
     assert reject.describe("r.csv") == f"r.csv, {reason}"
 
 
+def test_a_register_without_a_use_column_says_so_rather_than_blaming_a_cell(
+    clean_db: Engine, tmp_path: Path
+) -> None:
+    path = _csv(tmp_path / "r.csv", [["รหัสแปลง", "ปีภาษี"], ["A-1", "2566"]])
+    with pytest.raises(InputError) as refused:
+        load_register(clean_db, path, settings=SETTINGS)
+    assert (
+        "first problem: r.csv, column 'declared_use', row 2: the file has no such column; "
+        "expected a use: one of agriculture, " in str(refused.value)
+    )
+    assert "[register.columns] declared_use = \"COLUMN\"" in str(refused.value)
+
+
 def test_a_register_without_parcel_codes_is_refused_naming_its_header_row(
     clean_db: Engine, tmp_path: Path
 ) -> None:

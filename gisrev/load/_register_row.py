@@ -77,12 +77,15 @@ class Rejected(ValueError):
     ----------
     column
         The column as the file names it, set by the parser (None: the field's name).
+    absent
+        Set by the parser: the file has no column for the field at all.
     """
 
     def __init__(self, field: str, value: Any, fix: str, *, problem: str = "is not valid") -> None:
         super().__init__(fix)
         self.field, self.value, self.fix, self.problem = field, value, fix, problem
         self.column: str | None = None
+        self.absent = False
 
 
 def parse_date(value: Any) -> dt.date | None:
@@ -170,6 +173,7 @@ class RowParser:
             return self._parse(row)
         except Rejected as bad:
             bad.column = self.column_of.get(bad.field, bad.field)
+            bad.absent = bad.field not in self.index and bad.field != "declared_area_sqwah"
             raise
 
     def _parse(self, row: Sequence[Any]) -> dict[str, Any]:
@@ -402,7 +406,11 @@ def reject_of(row_no: int, bad: Rejected) -> Reject:
     )
     column = bad.column or bad.field
     what = "the cell is empty" if shown is None else f"{shown!r} {bad.problem}"
-    reason = f"column {column!r}, row {row_no}: {what}; {bad.fix}"
+    fix = bad.fix
+    if bad.absent:
+        what = "the file has no such column"
+        fix += f' (name its column in the mapping file: [register.columns] {bad.field} = "COLUMN")'
+    reason = f"column {column!r}, row {row_no}: {what}; {fix}"
     return Reject(
         row_no=row_no, feature_id=None, field=bad.field, value=shown, reason=reason, column=column
     )
