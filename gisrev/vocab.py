@@ -15,6 +15,7 @@ __all__ = [
     "FINDING_CODES",
     "FINDING_LABELS",
     "FOUND_USES",
+    "HOLDINGS",
     "OUTCOMES",
     "OWNER_TYPES",
     "RESIDENTIAL_SUBCASES",
@@ -64,6 +65,10 @@ USE_CATEGORIES: tuple[str, ...] = ("agriculture", "residential", "other", "vacan
 RESIDENTIAL_SUBCASES: tuple[str, ...] = (
     "residential-primary", "residential-primary-building", "residential-other",
 )
+
+#: What one register account holds (DESIGN.md, canonical data); a blank holding reads as the
+#: first, land and building together.
+HOLDINGS: tuple[str, ...] = ("land+building", "land", "building", "unit", "share")
 
 #: Thai and English labels of the use categories and the residential sub-cases.
 USE_LABELS: dict[str, tuple[str, str]] = {
