@@ -59,6 +59,7 @@ def _vector_command(kind: str) -> click.Command:
         mapping: str | None,
         strict: bool,
     ) -> None:
+        obj.writing_lgu()
         from gisrev.load import load_vector
 
         report = load_vector(
@@ -101,6 +102,7 @@ def register(
     strict: bool,
 ) -> None:
     """Load the tax register from CSV or XLSX (Thai LTAX headers recognised)."""
+    obj.writing_lgu()
     from gisrev.load import load_register
 
     report = load_register(

@@ -46,7 +46,7 @@ def map_command(
         obj.engine(),
         out_dir,
         year=year,
-        lgu_code=obj.settings.lgu_code,
+        lgu_code=obj.reading_lgu(year),
         packages=packages,
         by=by,
         show_owner=show_owner,
