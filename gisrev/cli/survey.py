@@ -53,8 +53,8 @@ def import_command(obj: CliContext, path: Path, strict: bool) -> None:
 def form_command(obj: CliContext, year: int, out: Path, maps_dir: Path | None) -> None:
     """Write survey forms: CSV and XLSX templates, a QField GeoPackage and an ODK XLSForm.
 
-    With --maps, one set per worklist `gisrev map` wrote; otherwise one set
-    listing every finding of the year in priority order.
+    With --maps, one set per work package `gisrev map` wrote; otherwise one set
+    listing the year's field stops (desk work left out) in priority order.
     """
     from gisrev.survey import write_survey_forms
 
