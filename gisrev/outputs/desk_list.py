@@ -73,8 +73,8 @@ def desk_frame(findings: pd.DataFrame, *, show_owner: bool = False) -> pd.DataFr
     ...     "parcel_code": ["A-1"], "account_id": ["7"], "deed_no": [None], "reason_th": [""],
     ...     "reason_en": [""], "tax_assessed": [900.0], "tax_paid": [0.0], "gap": [5900.0],
     ...     "package": [3]})
-    >>> desk_frame(rows).loc[0, ["labels", "todo_en", "package"]].tolist()
-    ['ประเมินต่ำกว่าที่ควร; ค้างชำระ', 'follow up the payment', 3]
+    >>> desk_frame(rows).loc[0, ["labels", "todo_en"]].tolist()
+    ['ประเมินต่ำกว่าที่ควร; ค้างชำระ', 'follow up the payment']
     """
     rows = findings[[bool(d) for d in findings["desk"]]]
     rank = {key: i for i, key in enumerate(DESK_ACTIONS)}
