@@ -12,6 +12,9 @@ import dataclasses
 
 __all__ = [
     "CONFIRMED_OUTCOMES",
+    "DESK_ACTIONS",
+    "DESK_CODES",
+    "FIELD_CODES",
     "FINDING_CODES",
     "FINDING_LABELS",
     "FOUND_USES",
@@ -57,6 +60,24 @@ FINDING_LABELS: dict[str, tuple[str, str]] = {
     "ARREARS": ("ค้างชำระ", "Arrears"),
     "ORPHAN_RECORD": ("ไม่พบแปลงในแผนที่", "Not on the map"),
     "DUPLICATE_RECORD": ("บัญชีซ้ำ", "Duplicate record"),
+}
+
+#: Codes that always need a visit, whatever their gap (DESIGN.md, "Field work and desk work").
+FIELD_CODES: tuple[str, ...] = ("UNREGISTERED", "UNDECLARED_BUILDING")
+#: Codes the office settles from papers: they go to the desk list, never to a surveyor.
+DESK_CODES: tuple[str, ...] = ("ARREARS", "ORPHAN_RECORD", "DUPLICATE_RECORD")
+
+#: Why a finding is on the desk list (a desk code, a gap too small for a visit, or a parcel a
+#: survey already resolved) and what the office does about it, in Thai and English.
+DESK_ACTIONS: dict[str, tuple[str, str]] = {
+    "ARREARS": ("ติดตามการชำระ", "follow up the payment"),
+    "ORPHAN_RECORD": ("หาแปลงในแผนที่", "find the parcel on the map"),
+    "DUPLICATE_RECORD": ("ตรวจสอบบัญชีซ้ำ", "check the duplicate accounts"),
+    "SMALL_GAP": (
+        "ส่วนต่างต่ำกว่าเกณฑ์ออกสำรวจ ตรวจจากเอกสาร",
+        "gap below the field minimum: check from the papers",
+    ),
+    "RESOLVED": ("สำรวจแล้ว รอปรับปรุงทะเบียน", "resolved by survey, awaiting the register"),
 }
 
 #: The Act's use categories (s.37), plus ``mixed`` for a parcel put to several.

@@ -345,7 +345,7 @@ def test_cli_malformed_mapping_sections_are_one_line_exit_2(
     csv_path = write_csv(tmp_path / "reg.csv", ["รหัสแปลง", "ปีภาษี"], [["P1", "2566"]])
     mapping = tmp_path / "mapping.toml"
     mapping.write_text(toml, encoding="utf-8")
-    result = gisrev_cli("load", "register", csv_path, "--mapping", mapping)
+    result = gisrev_cli("--lgu", "000000", "load", "register", csv_path, "--mapping", mapping)
     assert result.code == 2 and "Traceback" not in result.err, result.err
     (line,) = result.err.strip().splitlines()
     assert line.startswith(f"gisrev: error: {mapping}: ") and expected in line
@@ -357,7 +357,7 @@ def test_cli_register_missing_mapping_column_exits_2(
     csv_path = write_csv(tmp_path / "reg.csv", ["รหัสแปลง", "ปีภาษี"], [["P1", "2566"]])
     mapping = tmp_path / "mapping.toml"
     mapping.write_text('[register.columns]\ntax_paid = "ชำระแล้ว (บาท)"\n', encoding="utf-8")
-    result = gisrev_cli("load", "register", csv_path, "--mapping", mapping)
+    result = gisrev_cli("--lgu", "000000", "load", "register", csv_path, "--mapping", mapping)
     assert result.code == 2
     (line,) = result.err.strip().splitlines()
     assert "'ชำระแล้ว (บาท)'" in line and "reg.csv" in line and "mapping.toml" in line
@@ -371,7 +371,7 @@ def test_cli_register_summary_never_shows_owner_ids(
         ["รหัสแปลง", "ปีภาษี", "ประเภทการใช้ประโยชน์", "เลขประจำตัวประชาชน"],
         [["P1", "2566", "อื่นๆ", "3100600123456"], ["P2", "2566", "???", "3100600999999"]],
     )
-    result = gisrev_cli("load", "register", csv_path)
+    result = gisrev_cli("--lgu", "000000", "load", "register", csv_path)
     assert result.code == 0, result.err
     assert (
         "Loaded 1 register from reg.csv" in result.out
@@ -388,7 +388,7 @@ def test_cli_strict_register_load_exits_2_and_writes_nothing(
     csv_path = write_csv(
         tmp_path / "reg.csv", ["รหัสแปลง", "ปีภาษี", "ประเภทการใช้ประโยชน์", "ภาษีที่ชำระ"], rows
     )
-    result = gisrev_cli("load", "register", csv_path, "--strict")
+    result = gisrev_cli("--lgu", "000000", "load", "register", csv_path, "--strict")
     assert result.code == 2
     (line,) = result.err.strip().splitlines()
     assert "reg.csv, column 'ภาษีที่ชำระ', row 6: 'หนึ่งพัน' is not a number" in line

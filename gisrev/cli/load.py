@@ -59,6 +59,7 @@ def _vector_command(kind: str) -> click.Command:
         mapping: str | None,
         strict: bool,
     ) -> None:
+        obj.writing_lgu()
         from gisrev.load import load_vector
 
         report = load_vector(
@@ -109,6 +110,7 @@ def register(
     Title rows above the header are passed over and totals rows are skipped, both
     reported in the summary.
     """
+    obj.writing_lgu()
     from gisrev.load import load_register
 
     report = load_register(

@@ -118,13 +118,12 @@ def load_register(
 
         with engine.begin() as conn:
             t = open_tables(conn)
-            if settings.has_lgu_code:
-                save_municipality(conn, settings)
+            save_municipality(conn, settings)
             with load_run(
                 conn,
                 t,
                 kind="register",
-                lgu_code=settings.lgu_code,
+                lgu_code=settings.require_lgu_code(),
                 source=source,
                 layer=sheet,
                 options=options,
