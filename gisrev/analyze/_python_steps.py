@@ -81,9 +81,22 @@ def _unpriced(batches: list[pd.DataFrame]) -> Unpriced:
     return Unpriced(count=len(bad), examples=examples)
 
 
-def compute_taxes(conn: Connection, year: int, regime_name: str) -> int:
-    """Tax every ``_taxin`` row with the regime in batches and COPY the results to ``_taxout``."""
+#: The tax engine's inputs and outputs: the expected and declared taxes (60_tax_input.sql),
+#: and the candidate residential sub-cases an assessment may fit (55_subcase_input.sql).
+_TAX_TABLES = {"_taxin": "_taxout", "_candin": "_candout"}
+
+
+def compute_taxes(conn: Connection, year: int, regime_name: str, *, table: str = "_taxin") -> int:
+    """Tax every row of ``table`` with the regime in batches and COPY the results out.
+
+    ``table`` is ``_taxin`` (results to ``_taxout``) or ``_candin`` (to ``_candout``).
+    Returns the number of rows taxed.
+    """
     from gisrev.tax import get_regime
+
+    if table not in _TAX_TABLES:
+        msg = f"internal error: no tax step reads {table!r}"
+        raise ValueError(msg)
 
     regime = get_regime(regime_name)
     cols = {
@@ -94,7 +107,7 @@ def compute_taxes(conn: Connection, year: int, regime_name: str) -> int:
         "building_value": "float64",
         "owner_type": "str",
     }
-    query = "SELECT parcel_id, kind, use, land_value, building_value, owner_type FROM _taxin"
+    query = f"SELECT parcel_id, kind, use, land_value, building_value, owner_type FROM {table}"
     n = 0
     for batch in stream(conn, query, cols):
         batch["tax_year"] = year
@@ -102,7 +115,7 @@ def compute_taxes(conn: Connection, year: int, regime_name: str) -> int:
         taxes = regime.compute_many(batch)
         copy_in(
             conn,
-            "_taxout",
+            _TAX_TABLES[table],
             pd.DataFrame(
                 {"parcel_id": batch["parcel_id"], "kind": batch["kind"], "tax": taxes.astype(float)}
             ),

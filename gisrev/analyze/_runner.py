@@ -203,6 +203,11 @@ def _run_steps(
     _run_step(conn, "45_survey.sql", params)
     _run_step(conn, "50_evidence.sql", params)
     stages.done("evidence")
+    # Residential sub-cases the register does not name, read off its own assessment.
+    _run_step(conn, "55_subcase_input.sql", params)
+    compute_taxes(conn, year, regime, table="_candin")
+    _run_step(conn, "57_subcase.sql", params)
+    stages.done("subcase")
     _run_step(conn, "60_tax_input.sql", params)
     compute_taxes(conn, year, regime)
     stages.done("tax")

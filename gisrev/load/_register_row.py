@@ -28,10 +28,12 @@ from gisrev.load.normalise import (
     sqwah_from_rai_ngan_wah,
 )
 from gisrev.load.report import Reject
-from gisrev.vocab import OWNER_TYPES
+from gisrev.vocab import OWNER_TYPES, RESIDENTIAL_SUBCASES, USE_CATEGORIES
 from gisrev.years import be, ce_date, ce_year_number, thai_to_arabic_digits, to_ce_year
 
-DECLARED_USES = ("agriculture", "residential", "other", "vacant", "mixed")
+# A use category, or a residential sub-case where the register names it (its category is
+# then residential).
+DECLARED_USES = (*USE_CATEGORIES, *RESIDENTIAL_SUBCASES)
 _MONEY = ("land_value", "building_value", "exemption", "tax_assessed", "tax_paid")
 _AREA_PARTS = ("declared_area_rai", "declared_area_ngan", "declared_area_wah")
 _TEXT = ("account_id", "owner_name")
@@ -143,10 +145,10 @@ class RowParser:
         out["deed_no"] = None if is_blank(deed) else thai_to_arabic_digits(str(deed).strip())
         out["owner_id"] = self._owner_id(self.get(row, "owner_id"))
         out["owner_type"] = self._code(
-            row, "owner_type", self.owner_types, OWNER_TYPES, default="individual"
+            row, "owner_type", self.owner_types, OWNER_TYPES, required=False
         )
         out["declared_use"] = self._code(
-            row, "declared_use", self.uses, DECLARED_USES, default=None
+            row, "declared_use", self.uses, DECLARED_USES, required=True
         )
         out["declared_area_sqwah"] = self._area(row)
         for field in _MONEY:
@@ -247,13 +249,14 @@ class RowParser:
         table: dict[str, str],
         allowed: tuple[str, ...],
         *,
-        default: str | None,
+        required: bool,
     ) -> str | None:
         value = self.get(row, field)
         if is_blank(value):
-            if default is None:
+            # A blank optional code stays unknown (None), never a guessed default.
+            if required:
                 raise Rejected(field, value, f"one of {', '.join(allowed)}")
-            return default
+            return None
         text = str(value).strip()
         canonical = table.get(text, text.lower())
         if canonical not in allowed:

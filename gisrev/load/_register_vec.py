@@ -168,14 +168,15 @@ def parse_chunk(
     flag |= ~id_blank & ~_fill(pc.match_substring_regex(digits, r"^\d{13}$"), False)
     out["owner_id"] = pc.if_else(id_blank, None, digits)
 
-    for field, default in (("owner_type", "individual"), ("declared_use", None)):
+    # A blank owner type stays unknown (null); a blank use is the per-row parser's reject.
+    for field, required in (("owner_type", False), ("declared_use", True)):
         to_code = rules.owner_type if field == "owner_type" else rules.declared_use
         codes, bad = _by_value(cell(field), _stripped(to_code))
         value_blank = blank(field)
-        if default is None:
+        if required:
             flag |= value_blank
         flag |= bad & ~value_blank
-        out[field] = pc.if_else(value_blank, default, codes)
+        out[field] = pc.if_else(value_blank, None, codes)
 
     for field in _MONEY:
         out[field], bad = _numbers(cell(field), blank(field))
