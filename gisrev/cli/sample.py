@@ -46,4 +46,5 @@ def sample(out: Path, parcels: int, seed: int, vector_format: str, register_form
         planted = ", ".join(f"{code} {n}" for code, n in counts.items())
         click.echo(f"Planted findings, tax year {year}: {planted}.")
     if town.shapes:
-        click.echo(f"Wrote the 2566 register in {len(town.shapes)} shapes to {town.path / 'shapes'}.")
+        click.echo(f"Wrote the 2566 register in {len(town.shapes)} shapes "
+                   f"to {town.path / 'shapes'}.")

@@ -136,15 +136,7 @@ def generate_town(
     InputError
         When ``parcels`` is below 100 or a format is unknown.
     """
-    if parcels < 100:
-        msg = f"--parcels {parcels}: expected at least 100 so every finding can be planted"
-        raise InputError(msg)
-    if vector_format not in ("shp", "gpkg", "fgb"):
-        msg = f"vector format {vector_format!r}: expected shp, gpkg or fgb"
-        raise InputError(msg)
-    if register_format not in (None, "xlsx", "csv"):
-        msg = f"register format {register_format!r}: expected xlsx or csv"
-        raise InputError(msg)
+    _check_options(parcels, vector_format, register_format)
     started = time.perf_counter()
     path = Path(out)
     path.mkdir(parents=True, exist_ok=True)
@@ -166,10 +158,9 @@ def generate_town(
     files |= {"survey_2566": survey, "ground_truth": truth, "recovered": recovered,
               "mapping": mapping, "settings": _write.write_settings(path, lgu_code)}
     findings = {be(y): planted_counts(town.truth[y]) for y in YEARS_CE}
-    written = {}
-    if shapes:
-        chosen = SHAPES if shapes is True else shapes
-        written = write_shapes(town, path / "shapes", chosen)
+    written: dict[str, dict[str, int]] = {}
+    if shapes is not False:
+        written = write_shapes(town, path / "shapes", SHAPES if shapes is True else shapes)
     result = SampleTown(
         path=path,
         files=files,
@@ -187,6 +178,18 @@ def generate_town(
     readme.write_text(_readme(result, seed=seed, town_survey=len(town.survey)), encoding="utf-8")
     files["readme"] = readme
     return dataclasses.replace(result, seconds=round(time.perf_counter() - started, 2))
+
+
+def _check_options(parcels: int, vector_format: str, register_format: str | None) -> None:
+    if parcels < 100:
+        msg = f"--parcels {parcels}: expected at least 100 so every finding can be planted"
+        raise InputError(msg)
+    if vector_format not in ("shp", "gpkg", "fgb"):
+        msg = f"vector format {vector_format!r}: expected shp, gpkg or fgb"
+        raise InputError(msg)
+    if register_format not in (None, "xlsx", "csv"):
+        msg = f"register format {register_format!r}: expected xlsx or csv"
+        raise InputError(msg)
 
 
 def _readme(town: SampleTown, *, seed: int, town_survey: int) -> str:
@@ -212,7 +215,8 @@ def _readme(town: SampleTown, *, seed: int, town_survey: int) -> str:
         "analysis must find nothing.\n\n" if town.clean else ""
     )
     return _README.read_text(encoding="utf-8").format(
-        kind=kind, shapes=shapes, rows=rows, seed=seed, n_survey=town_survey, n_parcels=town.n_parcels,
+        kind=kind, shapes=shapes, rows=rows, seed=seed, n_survey=town_survey,
+        n_parcels=town.n_parcels,
         n_buildings=town.n_buildings, n_zones=town.n_zones, recovered=town.recovered_baht,
         rows_2566=town.register_rows[2566], rows_2567=town.register_rows[2567],
         parcels_file=names["parcels"], buildings_file=names["buildings"],

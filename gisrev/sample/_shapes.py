@@ -77,7 +77,8 @@ def shape_of(leave_out: Iterable[str], *, subcase_words: bool = False,
     left = frozenset(leave_out)
     unknown = left - set(OPTIONAL_COLUMNS)
     if unknown:
-        msg = f"unknown register columns {sorted(unknown)}; expected some of {list(OPTIONAL_COLUMNS)}"
+        msg = (f"unknown register columns {sorted(unknown)}; "
+               f"expected some of {list(OPTIONAL_COLUMNS)}")
         raise ValueError(msg)
     name = "-".join(["no", *sorted(left)]) if left else "full"
     return RegisterShape(name + ("-subcase" if subcase_words else ""), left, subcase_words, fmt)

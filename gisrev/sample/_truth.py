@@ -238,7 +238,7 @@ def residential_subcases(
     lowest = np.where(owner == "juristic", "residential-other", "residential-primary")
     sub = pd.Series(np.where(registered, lowest, "residential-primary"), index=first.index,
                     dtype=object)
-    source = pd.Series(np.where(registered, "lowest", None), index=first.index, dtype=object)
+    source = pd.Series("lowest", index=first.index, dtype=object).where(registered, None)
     exemption = registered & first["exemption"].notna()
     sub[exemption] = residential_use(first["exemption"])[exemption]
     source[exemption] = "exemption"
