@@ -11,6 +11,8 @@ from __future__ import annotations
 import dataclasses
 
 __all__ = [
+    "ASSUMED_INPUTS",
+    "ASSUMPTION_LABELS",
     "CONFIRMED_OUTCOMES",
     "DESK_ACTIONS",
     "DESK_CODES",
@@ -108,6 +110,42 @@ USE_LABELS: dict[str, tuple[str, str]] = {
 #: Who owns a property, as the Act tells them apart (a juristic person has no home).
 OWNER_TYPES: tuple[str, ...] = ("individual", "juristic")
 
+#: Register inputs the analysis may have to assume, as ``findings.assumed`` names them: an
+#: unknown owner type is taken as an individual, an unknown residential sub-case as the one
+#: the register's own assessment fits, else the lowest tax the evidence allows.
+ASSUMED_INPUTS: tuple[str, ...] = ("exemption", "owner_type")
+
+#: The clause a finding's reasons carry for each assumption it rests on. ``exemption:``
+#: clauses name how the sub-case was taken (``assessed``: the assessed tax fits it;
+#: ``lowest``: the lowest tax allowed) and which sub-case.
+ASSUMPTION_LABELS: dict[str, tuple[str, str]] = {
+    "owner_type": (
+        "ไม่มีข้อมูลประเภทผู้เสียภาษี ถือเป็นบุคคลธรรมดา",
+        "no owner type recorded, taken as an individual",
+    ),
+    "exemption:lowest:residential-primary": (
+        "ไม่มีข้อมูลการยกเว้น ถือเป็นบ้านหลังหลัก",
+        "no exemption recorded, taken as a primary residence",
+    ),
+    "exemption:lowest:residential-other": (
+        "ไม่มีข้อมูลการยกเว้น นิติบุคคลถือเป็นบ้านหลังอื่น",
+        "no exemption recorded, taken as other residential (a juristic owner has no primary "
+        "residence)",
+    ),
+    "exemption:assessed:residential-primary": (
+        "ไม่มีข้อมูลการยกเว้น ภาษีที่ประเมินตรงกับบ้านหลังหลัก",
+        "no exemption recorded, the assessed tax fits a primary residence",
+    ),
+    "exemption:assessed:residential-primary-building": (
+        "ไม่มีข้อมูลการยกเว้น ภาษีที่ประเมินตรงกับเจ้าของบ้านที่ไม่มีที่ดิน",
+        "no exemption recorded, the assessed tax fits a primary residence, house only",
+    ),
+    "exemption:assessed:residential-other": (
+        "ไม่มีข้อมูลการยกเว้น ภาษีที่ประเมินตรงกับบ้านหลังอื่น",
+        "no exemption recorded, the assessed tax fits other residential",
+    ),
+}
+
 #: What a surveyor found at a parcel, in the order the form offers them.
 OUTCOMES: tuple[Choice, ...] = (
     Choice("registered", "ขึ้นทะเบียนแล้ว", "registered"),
@@ -136,4 +174,6 @@ def label_rows() -> list[dict[str, str]]:
     rows += [{"kind": "use", "code": c, "th": th, "en": en} for c, (th, en) in USE_LABELS.items()]
     rows += [{"kind": "outcome", "code": c.code, "th": c.label_th, "en": c.label_en}
              for c in OUTCOMES]
+    rows += [{"kind": "assumed", "code": c, "th": th, "en": en}
+             for c, (th, en) in ASSUMPTION_LABELS.items()]
     return rows

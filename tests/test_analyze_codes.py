@@ -184,7 +184,7 @@ def test_a_building_completed_after_the_tax_year_is_not_evidence(town):
     expected = tax("vacant", 400 * PRICE)
     for year in (YEAR, YEAR + 1):
         town.register("B-2", tax_year=year, declared_use="vacant", declared_area_sqwah=400,
-                      tax_assessed=expected, tax_paid=expected)
+                      building_value=0, tax_assessed=expected, tax_paid=expected)
     run_analysis(town.engine, year=YEAR, settings=SETTINGS)
     assert "B-2" not in findings(town.engine)
     # The next year the house stands on 1 January: now it is evidence.

@@ -65,6 +65,8 @@ def test_init_upgrades_a_version_1_database_in_place(engine):
     # A database made by gisrev 0.1 (schema version 1): findings had no zone_id yet.
     with engine.begin() as conn:
         conn.execute(sa.text("ALTER TABLE findings DROP COLUMN zone_id CASCADE"))
+        conn.execute(sa.text("ALTER TABLE findings DROP COLUMN assumed CASCADE"))
+        conn.execute(sa.text("ALTER TABLE parcel_evidence DROP COLUMN assumed"))
         conn.execute(sa.text("UPDATE schema_version SET version = 1"))
         conn.execute(sa.text("CREATE INDEX parcels_deed_idx ON parcels (lgu_code, deed_no)"))
         conn.execute(sa.text("ALTER TABLE register ADD CONSTRAINT register_run_id_fkey "
@@ -85,8 +87,8 @@ def test_init_upgrades_a_version_1_database_in_place(engine):
             "SELECT conname FROM pg_constraint WHERE contype = 'f' "
             "AND confrelid = CAST('load_runs' AS regclass)"
         )).scalars())
-    assert version == SCHEMA_VERSION == 6
-    assert "zone_id" in columns
+    assert version == SCHEMA_VERSION == 7
+    assert {"zone_id", "assumed"} <= columns  # v2, v7
     assert "parcels_deed_idx" not in indexes and "parcels_code_uq" in indexes  # v4
     assert foreign_keys == {"rejects_run_id_fkey"}  # v4: only rejects still refer to runs
     assert {"findings_map", "zone_summary"} <= views  # recreated after the upgrade
@@ -112,7 +114,7 @@ def test_init_upgrades_a_version_4_database_in_place_keeping_its_data(clean_db):
             "SELECT lgu_code, tax_year, parcel_code, run_id FROM register"
         )).all()
         municipalities = conn.execute(sa.text("SELECT count(*) FROM municipalities")).scalar()
-    assert version == SCHEMA_VERSION == 6
+    assert version == SCHEMA_VERSION == 7
     assert kept == [("501004", 2023, "ชม-001", run_id)]
     assert municipalities == 0  # made, empty until db init or a load names a municipality
 
@@ -145,6 +147,6 @@ def test_init_upgrades_a_version_5_register_with_the_account_fields_left_unknown
         with clean_db.begin() as conn:
             conn.execute(sa.text("DROP TABLE register CASCADE"))
         init_db(clean_db, srid=32647)
-    assert version == SCHEMA_VERSION == 6
+    assert version == SCHEMA_VERSION == 7
     assert kept == [("ชม-001", None, None, None, None, None, None)]  # unknown, never zero
     assert kinds == {**dict.fromkeys(REGISTER_V6, "text"), "share": "double precision"}

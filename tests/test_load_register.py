@@ -90,7 +90,7 @@ def test_xlsx_with_thai_headers_digits_and_be_years_loads(clean_db: Engine, tmp_
         "1234",
         2023,
         "นายสมชาย ใจดี",
-        "individual",
+        None,  # the file has no owner-type column: unknown, not "individual"
         "residential",
         635.5,
         1250.5,
@@ -105,7 +105,7 @@ def test_xlsx_with_thai_headers_digits_and_be_years_loads(clean_db: Engine, tmp_
         None,
         2023,
         "บริษัท ล้านนา จำกัด",
-        "individual",
+        None,
         "agriculture",
         1200.0,
         300.0,
@@ -116,6 +116,27 @@ def test_xlsx_with_thai_headers_digits_and_be_years_loads(clean_db: Engine, tmp_
         _rows(clean_db, "SELECT owner_id FROM register WHERE source_row = 2")[0].owner_id
         == "3100600123456"
     )
+
+
+def test_the_load_run_tells_a_missing_column_from_a_blank_cell(
+    clean_db: Engine, tmp_path: Path
+) -> None:
+    # Owner type: a column with one blank cell; exemption: no column at all; area in parts.
+    header = ["รหัสแปลง", "ปีภาษี", "ประเภทการใช้ประโยชน์", "ประเภทผู้เสียภาษี", "ไร่", "ภาษีที่ประเมิน"]
+    rows = [["A-1", "2566", "ที่อยู่อาศัย", "", "1", "100"] for _ in range(3)]
+    rows.append(["A-2", "2566", "ที่อยู่อาศัย", "นิติบุคคล", "", ""])
+    load_register(clean_db, write_csv(tmp_path / "reg.csv", header, rows), settings=SETTINGS)
+    (options,) = _rows(clean_db, "SELECT options FROM load_runs")
+    assert options.options["columns"] == [
+        "declared_area_rai", "declared_area_sqwah", "declared_use", "owner_type",
+        "parcel_code", "tax_assessed", "tax_year",
+    ]
+    stored = _rows(clean_db, "SELECT parcel_code, owner_type, exemption, tax_assessed, "
+                             "declared_area_sqwah FROM register ORDER BY source_row")
+    assert [tuple(r) for r in stored] == [
+        *[("A-1", None, None, 100.0, 400.0)] * 3,  # blank owner type: unknown, not individual
+        ("A-2", "juristic", None, None, None),
+    ]
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp874"])

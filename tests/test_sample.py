@@ -14,7 +14,7 @@ import pytest
 from openpyxl import load_workbook
 
 from gisrev.load.normalise import normalise_parcel_code
-from gisrev.sample import generate_town
+from gisrev.sample import SHAPES, generate_town
 from gisrev.sample._people import thai_id_check_digit
 from gisrev.sample._write import REGISTER_HEADERS
 from gisrev.vocab import FINDING_CODES
@@ -207,3 +207,29 @@ def test_sample_command_refuses_a_town_too_small_to_plant(gisrev_cli, tmp_path: 
     assert result.code == 2
     assert "--parcels" in result.err
     assert not (tmp_path / "parcels.shp").exists()
+
+
+def test_sample_clean_command_plants_nothing_and_writes_each_shape_reproducibly(
+    gisrev_cli, tmp_path: Path
+) -> None:
+    result = gisrev_cli("sample", "--out", tmp_path / "a", "--parcels", 150, "--seed", 4,
+                        "--clean", "--shapes")
+    assert result.code == 0, result.err
+    assert "Planted findings, tax year 2566: UNREGISTERED 0, UNDERPAID 0" in result.out
+    assert "in 12 shapes" in result.out
+    again = generate_town(tmp_path / "b", parcels=150, seed=4, clean=True, shapes=True)
+    assert set(again.shapes) == {s.name for s in SHAPES}
+    for name in again.shapes:
+        files = sorted(p.name for p in (tmp_path / "a" / "shapes" / name).iterdir())
+        assert files in (["expected_2566.csv", "mapping.toml", "register_2566.csv"],
+                         ["expected_2566.csv", "mapping.toml", "register_2566.xlsx"]), name
+        for file in files:
+            first = (tmp_path / "a" / "shapes" / name / file).read_bytes()
+            assert first == (tmp_path / "b" / "shapes" / name / file).read_bytes(), (name, file)
+    # A shape leaves its columns out of the file, and its mapping does not name them.
+    no_area = (tmp_path / "a" / "shapes" / "no-area" / "register_2566.csv").read_bytes()
+    header = no_area.decode("cp874").splitlines()[0].split(",")
+    assert "ไร่" not in header and "งาน" not in header and "ตารางวา" not in header
+    assert "ไร่" not in (tmp_path / "a" / "shapes" / "no-area" / "mapping.toml").read_text()
+    words = pd.read_excel(tmp_path / "a" / "shapes" / "subcase" / "register_2566.xlsx")
+    assert {"residential-primary", "residential-other"} <= set(words["ประเภทการใช้ประโยชน์"])

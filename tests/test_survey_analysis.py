@@ -29,12 +29,12 @@ def town(clean_db) -> Town:
     town.zone(rect(-1000, -1000, 5000, 5000), price_per_sqwah=PRICE)
     # FARM: declared farmland, nothing on the map: clean until a surveyor finds two shops
     town.parcel("FARM", rect(0, 0, 40, 40))
-    town.register("FARM", declared_use="agriculture", declared_area_sqwah=400,
+    town.register("FARM", declared_use="agriculture", declared_area_sqwah=400, building_value=0,
                   tax_assessed=tax("agriculture", LAND), tax_paid=tax("agriculture", LAND))
     # GONE: the map still shows a house the surveyor found demolished; declared vacant
     town.parcel("GONE", rect(100, 0, 40, 40))
     town.building(rect(105, 5, 10, 10), use="residential", value=1_000_000)
-    town.register("GONE", declared_use="vacant", declared_area_sqwah=400,
+    town.register("GONE", declared_use="vacant", declared_area_sqwah=400, building_value=0,
                   tax_assessed=tax("vacant", LAND), tax_paid=tax("vacant", LAND))
     return town
 

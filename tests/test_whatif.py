@@ -96,7 +96,7 @@ def analysed(clean_db) -> Town:
     What-if re-taxes all four parcels, the clean one too.
 
     - U-1 unregistered, 400 sq wah (4M) and a shop worth 1M: other, 5M at 0.3 % = 15,000.
-    - R-1 declared residential (no exemption), 100 sq wah (1M) and a house worth 9M:
+    - R-1 declared residential (exemption 0), 100 sq wah (1M) and a house worth 9M:
       residential-other, 10M at 0.02 % = 2,000; assessed and paid 500.
     - M-1 declared residential, 400 sq wah (4M), a house (100 m²) and a three-storey shop
       (300 m²), 1M each: mixed, a quarter residential-other (1.5M at 0.02 % = 300) and three
@@ -110,12 +110,12 @@ def analysed(clean_db) -> Town:
     town.parcel("R-1", rect(100, 0, 20, 20))
     town.building(rect(105, 5, 10, 10), use="residential", value=9_000_000)
     town.register("R-1", declared_use="residential", declared_area_sqwah=100,
-                  building_value=9_000_000, tax_assessed=500, tax_paid=500)
+                  building_value=9_000_000, exemption=0, tax_assessed=500, tax_paid=500)
     town.parcel("M-1", rect(200, 0, 40, 40))
     town.building(rect(205, 5, 10, 10), use="residential", value=1_000_000)
     town.building(rect(220, 5, 10, 10), use="commercial", floors=3, value=1_000_000)
     town.register("M-1", declared_use="residential", declared_area_sqwah=400,
-                  building_value=2_000_000, tax_assessed=1_000, tax_paid=1_000)
+                  building_value=2_000_000, exemption=0, tax_assessed=1_000, tax_paid=1_000)
     town.parcel("C-1", rect(300, 0, 40, 40))  # vacant, declared and paid as such: no finding
     vacant = get_regime("thai").compute(Property(YEAR, "vacant", 4_000_000.0)).tax
     assert vacant == VACANT
@@ -173,7 +173,7 @@ def test_the_stored_evidence_is_the_tax_input_of_every_parcel(analysed):
     assert (r.use, r.registered, r.tax_paid, r.expected_tax) == (
         "residential-other", True, 500, 1_700)
     # mixed: shares by floor area (house 100 m², shop 300 m²), the house's sub-case from the
-    # register (no exemption claimed)
+    # register (an exemption of 0 claimed)
     assert (m.use, m.parts) == ("mixed", {"residential-other": 0.25, "other": 0.75})
     assert (m.land_value, m.building_value, m.expected_tax) == (4_000_000, 2_000_000, 11_730)
     assert (c.use, c.expected_tax, c.tax_paid, c.vacant_years) == ("vacant", VACANT, VACANT, 0)
@@ -190,7 +190,7 @@ def test_a_building_completed_after_the_year_does_not_split_a_mixed_use(clean_db
     town.building(rect(5, 20, 10, 10), use="commercial", floors=5, value=1_000_000,
                   year_built=YEAR + 2)
     town.register("M-2", declared_use="residential", declared_area_sqwah=400,
-                  building_value=2_000_000)
+                  building_value=2_000_000, exemption=0)
     run_analysis(clean_db, year=YEAR, settings=SETTINGS)
     with clean_db.connect() as conn:
         analysed = conn.execute(sa.text("SELECT expected_tax FROM findings")).scalar_one()

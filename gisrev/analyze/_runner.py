@@ -2,8 +2,8 @@
 
 A run is one transaction under an advisory lock, in named stages: start the run (lock,
 ``analysis_runs`` row, session settings, helper functions), the SQL step files in name
-order with the two Python steps between them (building values, taxes), then the totals
-recorded on the run. Each stage's seconds are reported as it finishes.
+order with the Python steps between them (building values, residential sub-cases, taxes),
+then the totals recorded on the run. Each stage's seconds are reported as it finishes.
 """
 
 from __future__ import annotations
@@ -18,7 +18,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from gisrev.analyze._python_steps import Unpriced, compute_taxes, estimate_building_values
+from gisrev.analyze._python_steps import (
+    Unpriced,
+    compute_taxes,
+    estimate_building_values,
+    fit_subcases,
+)
 from gisrev.analyze._report import AnalysisReport
 from gisrev.config import Settings
 from gisrev.db.copy import psycopg_connection
@@ -203,6 +208,11 @@ def _run_steps(
     _run_step(conn, "45_survey.sql", params)
     _run_step(conn, "50_evidence.sql", params)
     stages.done("evidence")
+    # Residential sub-cases the register does not name, read off its own assessment.
+    _run_step(conn, "55_subcase_input.sql", params)
+    if fit_subcases(conn, year, regime):
+        _run_step(conn, "57_subcase.sql", params)
+    stages.done("subcase")
     _run_step(conn, "60_tax_input.sql", params)
     compute_taxes(conn, year, regime)
     stages.done("tax")

@@ -26,10 +26,11 @@ __all__ = ["CURRENT", "parcel_evidence", "tax_rows", "what_if"]
 CURRENT = "current"
 _SCOPE = "all parcels"
 
-# Per parcel of the year: what the tax engine was asked for its expected tax.
+# Per parcel of the year: what the tax engine was asked for its expected tax, and what was
+# paid (unknown: the assessed tax, as the findings' gap takes it; neither known: no gap).
 _EVIDENCE_SQL = sa.text(
     "SELECT parcel_id, use, parts, land_value, building_value, owner_type, vacant_years,"
-    " registered, coalesce(tax_paid, 0) AS tax_paid, expected_tax "
+    " registered, coalesce(tax_paid, tax_assessed) AS tax_paid, expected_tax "
     "FROM parcel_evidence WHERE lgu_code = :lgu AND tax_year = :year ORDER BY parcel_id"
 )
 
@@ -159,7 +160,8 @@ def _scenario_row(name: str, regime: Regime, year: int, evidence: pd.DataFrame,
                 .reindex(evidence["parcel_id"], fill_value=0.0).to_numpy())
     unregistered = ~evidence["registered"].to_numpy(dtype=bool)
     paid = evidence["tax_paid"].to_numpy(dtype="float64")
-    gap = np.where(unregistered, expected, (expected - paid).clip(min=0.0))
+    gap = np.where(unregistered, expected,
+                   np.where(np.isnan(paid), 0.0, (expected - paid).clip(min=0.0)))
     return {
         "scenario": name,
         "reduction_percent": regime.reduction_percent(year),

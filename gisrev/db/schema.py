@@ -19,7 +19,7 @@ from gisrev.db.engine import transaction
 from gisrev.db.municipalities import DEFAULT_FIELD_MIN_GAP
 from gisrev.errors import DatabaseError
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 
 @dataclasses.dataclass(frozen=True)
@@ -242,6 +242,9 @@ def tables(srid: int = 32647) -> Tables:
         sa.Column("tax_assessed", sa.Float),
         sa.Column("tax_paid", sa.Float),
         sa.Column("gap", sa.Float),  # baht the municipality is not collecting
+        # Register inputs the analysis did not have and took at their lowest reading
+        # (gisrev.vocab.ASSUMED_INPUTS); the reasons say what was taken.
+        sa.Column("assumed", ARRAY(sa.Text)),
         sa.Column("priority", sa.Integer),  # 1 = visit first
         sa.Column("lon", sa.Float),  # EPSG:4326 point inside the parcel
         sa.Column("lat", sa.Float),
@@ -268,6 +271,7 @@ def tables(srid: int = 32647) -> Tables:
         sa.Column("tax_assessed", sa.Float),  # null for unregistered parcels
         sa.Column("tax_paid", sa.Float),
         sa.Column("expected_tax", sa.Float, nullable=False),
+        sa.Column("assumed", ARRAY(sa.Text)),  # as in findings; empty when nothing was
         sa.PrimaryKeyConstraint("lgu_code", "tax_year", "parcel_id",
                                 name="parcel_evidence_pkey"),
     )
@@ -349,6 +353,12 @@ _UPGRADES: dict[int, tuple[str, ...]] = {
             ("holding", "text"), ("unit_no", "text"), ("share", "double precision"),
             ("map_sheet", "text"), ("land_no", "text"), ("deed_type", "text"),
         )
+    ),
+    # 7: which register inputs a parcel's expected tax and findings assumed (unknown is
+    # never zero: a missing input is taken at its lowest reading and said so).
+    7: (
+        "ALTER TABLE findings ADD COLUMN IF NOT EXISTS assumed text[]",
+        "ALTER TABLE parcel_evidence ADD COLUMN IF NOT EXISTS assumed text[]",
     ),
 }
 

@@ -38,7 +38,7 @@ from gisrev.years import be, ce_date, ce_year_number, thai_to_arabic_digits, to_
 DECLARED_USES = (*USE_CATEGORIES, *RESIDENTIAL_SUBCASES)
 #: Coded fields: the values allowed, and the value of a blank cell (None: rejected).
 _CODES: dict[str, tuple[tuple[str, ...], str | None]] = {
-    "owner_type": (OWNER_TYPES, "individual"),
+    "owner_type": (OWNER_TYPES, None),  # blank: unknown, never a guessed default
     "declared_use": (DECLARED_USES, None),
     "holding": (HOLDINGS, None),
 }

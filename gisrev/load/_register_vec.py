@@ -210,18 +210,19 @@ def _fields(
     flag |= ~id_blank & ~_fill(pc.match_substring_regex(digits, r"^\d{13}$"), False)
     out["owner_id"] = pc.if_else(id_blank, None, digits)
 
+    # A blank code stays unknown (null), never a guessed default; a blank use is rejected.
     codes = (
-        ("owner_type", rules.owner_type, "individual"),
-        ("declared_use", rules.declared_use, None),
-        ("holding", rules.holding, None),
+        ("owner_type", rules.owner_type),
+        ("declared_use", rules.declared_use),
+        ("holding", rules.holding),
     )
-    for field, to_code, default in codes:
+    for field, to_code in codes:
         values, bad = _by_value(cell(field), _stripped(to_code))
         value_blank = blank(field)
         if field == "declared_use":
             flag |= value_blank  # a blank use is rejected
         flag |= bad & ~value_blank
-        out[field] = pc.if_else(value_blank, default, values)
+        out[field] = pc.if_else(value_blank, None, values)
 
     for field in _MONEY:
         out[field], bad = _numbers(cell(field), blank(field))

@@ -18,7 +18,7 @@ import functools
 import itertools
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -114,6 +114,9 @@ def load_register(
             "strict": strict,
             "mapping": None if parsed is None or parsed.path is None else str(parsed.path),
             "header_row": header.row_no,
+            # Which canonical fields the file gives at all: the analysis tells a column the
+            # file lacks from a blank cell (both unknown, never zero).
+            "columns": _given_columns(parser.index),
         }
 
         with engine.begin() as conn:
@@ -169,6 +172,18 @@ def _given_year(year: int | str | None) -> int | None:
     except ValueError as exc:
         msg = f"--year {year}: expected {exc}"
         raise InputError(msg) from exc
+
+
+def _given_columns(fields: Iterable[str]) -> list[str]:
+    """Return the canonical fields a file's columns give, sorted; an area in parts counts.
+
+    >>> _given_columns(["tax_year", "parcel_code", "declared_area_rai"])
+    ['declared_area_rai', 'declared_area_sqwah', 'parcel_code', 'tax_year']
+    """
+    given = set(fields)
+    if given & {"declared_area_rai", "declared_area_ngan", "declared_area_wah"}:
+        given.add("declared_area_sqwah")
+    return sorted(given)
 
 
 def _row_parser(

@@ -20,7 +20,7 @@ from pyproj import Transformer
 
 from gisrev.sample import _people
 from gisrev.sample._buildings import place_buildings
-from gisrev.sample._plants import plan_problems
+from gisrev.sample._plants import Plan, plan_problems
 from gisrev.sample._registers import register_rows
 from gisrev.sample._survey import recovered_revenue, survey_visits
 from gisrev.sample._town import ZONES, TownMap
@@ -42,6 +42,7 @@ class Town:
     survey: pd.DataFrame
     recovered: pd.DataFrame
     plants: dict[str, int]
+    plan: Plan
 
 
 def _parcel_attributes(town: TownMap, rng: np.random.Generator) -> pd.DataFrame:
@@ -107,8 +108,13 @@ def _owners(parcels: pd.DataFrame, buildings: pd.DataFrame, rng: np.random.Gener
     parcels["claimed_exemption"] = np.where(juristic, 0.0, sub)
 
 
-def build_town(n_parcels: int, rng: np.random.Generator, town: TownMap) -> Town:
-    """Fill a laid-out town with attributes, buildings, owners, registers and ground truth."""
+def build_town(n_parcels: int, rng: np.random.Generator, town: TownMap, *,
+               clean: bool = False) -> Town:
+    """Fill a laid-out town with attributes, buildings, owners, registers and ground truth.
+
+    ``clean`` plants no problem: every register row agrees with the map. The draws are the
+    same either way, so a clean town is its planted twin with the problems taken out.
+    """
     parcels = _parcel_attributes(town, rng)
     buildings, observed = place_buildings(town, rng)
     parcels["observed"] = observed
@@ -119,6 +125,8 @@ def build_town(n_parcels: int, rng: np.random.Generator, town: TownMap) -> Town:
 
     first = YEARS_CE[0]
     plan = plan_problems(parcels, buildings, rng, year=first)
+    if clean:
+        plan = plan.cleaned()
     registers = {
         year: register_rows(parcels, buildings, plan, year, fixed=(year != first), rng_seed=i)
         for i, year in enumerate(YEARS_CE)
@@ -132,7 +140,7 @@ def build_town(n_parcels: int, rng: np.random.Generator, town: TownMap) -> Town:
     survey = survey_visits(parcels, buildings, plan, truth[first], rng, year=first)
     recovered = recovered_revenue(parcels, plan, truth, years=YEARS_CE)
     return Town(parcels=parcels, buildings=buildings, zones=town.zones, registers=registers,
-                truth=truth, survey=survey, recovered=recovered, plants=plan.counts())
+                truth=truth, survey=survey, recovered=recovered, plants=plan.counts(), plan=plan)
 
 
 def planted_counts(truth: pd.DataFrame) -> dict[str, int]:

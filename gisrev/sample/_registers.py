@@ -61,9 +61,9 @@ def _declared(
     land_value = np.round(np.where(area_planted, declared_area * parcels["price"],
                                    ev["land_value"]), 2)
     bvalue = ev["building_value"].to_numpy().copy()
-    bvalue[ev["n_buildings"].to_numpy() == 0] = np.nan
-    bvalue[planted("bldg_only")] = np.nan
-    bvalue[planted("bldg_under")] = 0.0
+    bvalue[ev["n_buildings"].to_numpy() == 0] = np.nan  # no building: the cell left blank
+    # An undeclared building is a declared value of 0; a blank cell declares nothing.
+    bvalue[planted("bldg_only", "bldg_under")] = 0.0
     return {"declared_use": declared_use, "declared_area_sqwah": declared_area,
             "land_value": land_value, "building_value": np.round(bvalue, 2),
             "exemption": exemption}

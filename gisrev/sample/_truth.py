@@ -4,6 +4,11 @@ This re-implements the analysis rules (matching, evidence, expected tax, flags, 
 plain data frames, independently of the SQL analysis, so each can check the other. The
 shared pieces are the tax engine (:mod:`gisrev.tax`) and the loader's parcel-code rule
 (:mod:`gisrev.load.normalise`), which the analysis matches on.
+
+The rules for what a register does not give are README.md's "What each finding needs":
+unknown is never zero. A register column left out (or a cell left blank) is NaN here: no
+finding rests on it, and the residential sub-case it would have told is read off the
+register's own assessment, else taken at the lowest tax the evidence allows.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from gisrev.tax.buildings import building_values
 from gisrev.vocab import FINDING_CODES
 from gisrev.years import be
 
+SUBCASES = ("residential-primary", "residential-primary-building", "residential-other")
 _BUILDING_CATEGORY = {
     "residential": "residential", "commercial": "other", "industrial": "other",
     "agriculture": "agriculture",
@@ -31,7 +37,10 @@ def normalise_codes(codes: pd.Series) -> pd.Series:
 
 
 def residential_use(exemption: pd.Series) -> pd.Series:
-    """Return the residential sub-case a register row claims through its exemption (baht)."""
+    """Return the residential sub-case a register row claims through its exemption (baht).
+
+    A blank exemption reads as none claimed here; :func:`ground_truth` never asks for one.
+    """
     ex = exemption.fillna(0.0).to_numpy()
     use = np.where(
         ex >= 50_000_000, "residential-primary",
@@ -136,7 +145,8 @@ def tax_of(
 
 
 def _over(diff: pd.Series, base: pd.Series, min_baht: float, share: float) -> pd.Series:
-    return diff > np.maximum(min_baht, share * base)
+    # NaN on either side (an input the register does not give) is never over.
+    return (diff > np.maximum(min_baht, share * base)).fillna(False).astype(bool)
 
 
 def _match(parcels: pd.DataFrame, register: pd.DataFrame) -> pd.DataFrame:
@@ -159,23 +169,143 @@ def _match(parcels: pd.DataFrame, register: pd.DataFrame) -> pd.DataFrame:
 
 def _orphan_truth(orphans: pd.DataFrame, th: Thresholds) -> pd.DataFrame:
     """Return the findings of register rows whose parcel is not on the map."""
-    o_assessed = orphans["tax_assessed"].fillna(0.0)
-    arrears = _over(o_assessed - orphans["tax_paid"].fillna(0.0), o_assessed,
-                    th.arrears_min_baht, th.arrears_min_share)
+    assessed, paid = orphans["tax_assessed"], orphans["tax_paid"]
+    arrears = _over(assessed - paid, assessed, th.arrears_min_baht, th.arrears_min_share)
     return pd.DataFrame(
         {
             "parcel_code": orphans["parcel_code"],
             "account_id": orphans["account_id"],
             "flags": np.where(arrears, "ARREARS;ORPHAN_RECORD", "ORPHAN_RECORD"),
             "expected_tax": np.nan,
-            "tax_assessed": orphans["tax_assessed"],
-            "tax_paid": orphans["tax_paid"],
+            "tax_assessed": assessed,
+            "tax_paid": paid,
             "gap": np.nan,
+            "assumed": "",
             "declared_use": orphans["declared_use"],
             "declared_area_sqwah": orphans["declared_area_sqwah"],
             "n_register_rows": 1,
         }
     )
+
+
+def declared_category(declared_use: pd.Series) -> pd.Series:
+    """Return the use category of a declared use: a named residential sub-case is residential."""
+    return declared_use.where(~declared_use.isin(SUBCASES), "residential")
+
+
+def _subcase_by_assessment(
+    tax_year: int, rows: pd.DataFrame, ev: pd.DataFrame, owner: pd.Series
+) -> pd.Series:
+    """Return the sub-case whose tax the assessment fits, per row of ``rows`` (None: none fits).
+
+    Each sub-case the owner allows (a juristic owner has no primary residence) is taxed on the
+    register's land and building values where given, else the map's; it fits when within
+    max(1 baht, 1 %) of the assessed tax. Ties: the lowest tax, then the order of SUBCASES.
+    """
+    idx = rows.index
+    category = declared_category(rows["declared_use"])
+    land = rows["land_value"].fillna(ev.loc[idx, "land_value"])
+    building = rows["building_value"].fillna(ev.loc[idx, "building_value"])
+    # A declared mixed use on parcels the map does not split: half residential, half other.
+    shares = ev.loc[idx, "shares"].map(
+        lambda s: s if isinstance(s, dict) else {"residential": 0.5, "other": 0.5}
+    )
+    assessed = rows["tax_assessed"]
+    best = pd.Series(None, index=idx, dtype=object)
+    best_tax = pd.Series(np.inf, index=idx)
+    for sub in SUBCASES:
+        tax = tax_of(tax_year, category, pd.Series(sub, index=idx), land, building, owner[idx],
+                     shares).round(2)
+        allowed = (owner[idx] != "juristic") | (sub == "residential-other")
+        fits = allowed & ((tax - assessed).abs() <= np.maximum(1.0, 0.01 * assessed))
+        better = fits & (tax < best_tax)
+        best[better] = sub
+        best_tax[better] = tax[better]
+    return best
+
+
+def residential_subcases(
+    tax_year: int, first: pd.DataFrame, registered: pd.Series, ev: pd.DataFrame,
+    owner: pd.Series,
+) -> tuple[pd.Series, pd.Series]:
+    """Return each parcel's residential sub-case and where it comes from.
+
+    In order: the sub-case the register names (``declared``), the exemption it gives
+    (``exemption``), the sub-case its assessment fits (``assessed``), else the lowest tax the
+    evidence allows, a primary residence unless the owner is juristic (``lowest``).
+    Unregistered parcels: a primary residence, source None.
+    """
+    lowest = np.where(owner == "juristic", "residential-other", "residential-primary")
+    sub = pd.Series(np.where(registered, lowest, "residential-primary"), index=first.index,
+                    dtype=object)
+    source = pd.Series("lowest", index=first.index, dtype=object).where(registered, None)
+    exemption = registered & first["exemption"].notna()
+    sub[exemption] = residential_use(first["exemption"])[exemption]
+    source[exemption] = "exemption"
+    named = registered & first["declared_use"].isin(SUBCASES)
+    sub[named] = first["declared_use"][named]
+    source[named] = "declared"
+    ask = ((source == "lowest") & first["tax_assessed"].notna()
+           & declared_category(first["declared_use"]).isin(["residential", "mixed"]))
+    if ask.any():
+        fitted = _subcase_by_assessment(tax_year, first[ask], ev, owner).dropna()
+        sub[fitted.index] = fitted
+        source[fitted.index] = "assessed"
+    return sub, source
+
+
+def _flags(first: pd.DataFrame, registered: pd.Series, n_rows: pd.Series, ev: pd.DataFrame,
+           taxes: pd.DataFrame, th: Thresholds, mapped: pd.Series) -> pd.Series:
+    """Return each parcel's finding codes, ';'-joined in DESIGN.md's order."""
+    expected, declared_tax, differs = taxes["expected"], taxes["declared"], taxes["differs"]
+    assessed, paid = first["tax_assessed"], first["tax_paid"]
+    area = first["declared_area_sqwah"]
+    flags = {
+        "UNREGISTERED": ~registered,
+        "UNDERPAID": registered & _over(expected - assessed, expected, th.underpaid_min_baht,
+                                        th.underpaid_min_share),
+        "USE_MISMATCH": differs & _over((expected - declared_tax).abs(), expected,
+                                        th.underpaid_min_baht, th.underpaid_min_share),
+        "AREA_MISMATCH": registered
+        & ((area - mapped).abs() > th.area_tolerance * mapped).fillna(False).astype(bool),
+        # Only a declared building value of 0: a blank or absent one declares nothing.
+        "UNDECLARED_BUILDING": registered & (ev["n_buildings"] > 0)
+        & (first["building_value"] == 0),
+        "ARREARS": registered & _over(assessed - paid, assessed, th.arrears_min_baht,
+                                      th.arrears_min_share),
+        "DUPLICATE_RECORD": n_rows > 1,
+    }
+    joined = pd.Series("", index=first.index)
+    for code in FINDING_CODES:
+        if code in flags:
+            joined = joined.where(~flags[code], joined + ";" + code)
+    return joined.str.lstrip(";")
+
+
+def _taxes(tax_year: int, first: pd.DataFrame, registered: pd.Series, ev: pd.DataFrame,
+           owner: pd.Series) -> pd.DataFrame:
+    """Return per parcel the expected tax, the tax on the declared use, and the assumptions."""
+    declared = declared_category(first["declared_use"])
+    category = ev["category"].where(ev["category"].notna(), declared)
+    sub, source = residential_subcases(tax_year, first, registered, ev, owner)
+    expected = tax_of(tax_year, category, sub, ev["land_value"], ev["building_value"], owner,
+                      ev["shares"])
+    declared_tax = pd.Series(np.nan, index=first.index)
+    differs = registered & declared.notna() & (category != declared) & (declared != "mixed")
+    if differs.any():
+        idx = differs[differs].index
+        declared_tax.loc[idx] = tax_of(
+            tax_year, declared.loc[idx], sub.loc[idx], ev.loc[idx, "land_value"],
+            ev.loc[idx, "building_value"], owner.loc[idx], ev.loc[idx, "shares"],
+        )
+    residential = category.isin(["residential", "mixed"]) | declared.isin(["residential", "mixed"])
+    assumed_exemption = source.isin(["lowest", "assessed"]) & residential
+    assumed_owner = registered & first["owner_type"].isna()
+    assumed = (np.where(assumed_exemption, "exemption;", "")
+               + np.where(assumed_owner, "owner_type", ""))
+    return pd.DataFrame({"expected": expected, "declared": declared_tax, "differs": differs,
+                         "category": category, "declared_category": declared,
+                         "assumed": pd.Series(assumed, index=first.index).str.rstrip(";")})
 
 
 def ground_truth(
@@ -196,8 +326,9 @@ def ground_truth(
         As for :func:`evidence`.
     register
         Canonical register rows of this year, in file order: ``parcel_code``, ``deed_no``,
-        ``account_id``, ``owner_type``, ``declared_use`` (category), ``declared_area_sqwah``,
-        ``building_value``, ``exemption``, ``tax_assessed``, ``tax_paid``.
+        ``account_id``, ``owner_type``, ``declared_use`` (a category or a residential
+        sub-case), ``declared_area_sqwah``, ``land_value``, ``building_value``, ``exemption``,
+        ``tax_assessed``, ``tax_paid``; NaN (or None) where the register does not give it.
     tax_year
         CE year.
     thresholds
@@ -208,7 +339,8 @@ def ground_truth(
     pandas.DataFrame
         One row per parcel and one per orphan register row: ``parcel_code``, ``account_id``,
         ``flags`` (';'-joined, DESIGN.md order), ``expected_tax``, ``tax_assessed``,
-        ``tax_paid``, ``gap`` and the evidence behind them.
+        ``tax_paid``, ``gap``, ``assumed`` (the register inputs taken at their lowest
+        reading, ';'-joined) and the evidence behind them.
     """
     th = thresholds or Thresholds()
     ev = evidence(parcels, buildings, tax_year)
@@ -217,57 +349,27 @@ def ground_truth(
     n_rows = matched.groupby("parcel").size().reindex(parcels.index, fill_value=0)
     first = matched.drop_duplicates("parcel").set_index("parcel").reindex(parcels.index)
     registered = n_rows > 0
-
-    category = ev["category"].where(ev["category"].notna(), first["declared_use"])
+    # Owner type unknown: an individual, the lower tax.
     owner = first["owner_type"].where(registered, "individual").fillna("individual")
-    claimed = residential_use(first["exemption"])
-    # Unregistered: the lowest tax the evidence supports (a primary residence).
-    sub = claimed.where(registered, "residential-primary")
-    expected = tax_of(tax_year, category, sub, ev["land_value"], ev["building_value"], owner,
-                      ev["shares"])
-    declared_tax = pd.Series(np.nan, index=parcels.index)
-    differs = registered & (category != first["declared_use"]) & (first["declared_use"] != "mixed")
-    if differs.any():
-        idx = differs[differs].index
-        declared_tax.loc[idx] = tax_of(
-            tax_year, first.loc[idx, "declared_use"], claimed.loc[idx],
-            ev.loc[idx, "land_value"], ev.loc[idx, "building_value"], owner.loc[idx],
-            ev.loc[idx, "shares"],
-        )
-
-    assessed = first["tax_assessed"].fillna(0.0)
-    paid = first["tax_paid"].fillna(0.0)
+    taxes = _taxes(tax_year, first, registered, ev, owner)
+    expected = taxes["expected"]
     mapped = parcels["mapped_sqwah"]
-    flags = {
-        "UNREGISTERED": ~registered,
-        "UNDERPAID": registered & _over(expected - assessed, expected, th.underpaid_min_baht,
-                                        th.underpaid_min_share),
-        "USE_MISMATCH": differs & _over((expected - declared_tax).abs(), expected,
-                                        th.underpaid_min_baht, th.underpaid_min_share),
-        "AREA_MISMATCH": registered
-        & ((first["declared_area_sqwah"] - mapped).abs() > th.area_tolerance * mapped),
-        "UNDECLARED_BUILDING": registered & (ev["n_buildings"] > 0)
-        & (first["building_value"].fillna(0.0) == 0),
-        "ARREARS": registered & _over(assessed - paid, assessed, th.arrears_min_baht,
-                                      th.arrears_min_share),
-        "DUPLICATE_RECORD": n_rows > 1,
-    }
-    joined = pd.Series("", index=parcels.index)
-    for code in FINDING_CODES:
-        if code in flags:
-            joined = joined.where(~flags[code], joined + ";" + code)
-    gap = np.maximum(expected - paid.where(registered, 0.0), 0.0).round(2)
+    # Not collected: expected less paid; paid unknown, the assessed tax counts as paid;
+    # neither known, the gap is unknown.
+    paid = first["tax_paid"].fillna(first["tax_assessed"])
+    gap = np.maximum(expected - paid, 0.0).where(paid.notna()).where(registered, expected)
     result = pd.DataFrame(
         {
             "parcel_code": parcels["parcel_code"],
             "account_id": first["account_id"],
-            "flags": joined.str.lstrip(";"),
+            "flags": _flags(first, registered, n_rows, ev, taxes, th, mapped),
             "expected_tax": expected.round(2),
             "tax_assessed": first["tax_assessed"],
             "tax_paid": first["tax_paid"],
-            "gap": gap,
+            "gap": gap.round(2),
+            "assumed": taxes["assumed"],
             "declared_use": first["declared_use"],
-            "evidence_use": category,
+            "evidence_use": taxes["category"],
             "mapped_area_sqwah": mapped.round(2),
             "declared_area_sqwah": first["declared_area_sqwah"],
             "land_value": ev["land_value"].round(2),

@@ -150,7 +150,10 @@ def _thai_date(value: dt.date | None) -> str:
 
 
 def register_sheet(rows: pd.DataFrame) -> pd.DataFrame:
-    """Turn canonical rows into an export's: Thai headers and values, BE, rai-ngan-wah."""
+    """Turn canonical rows into an export's: Thai headers and values, BE, rai-ngan-wah.
+
+    A residential sub-case in ``declared_use`` is written as its code.
+    """
     area = rows["declared_area_sqwah"].round().astype("int64")
     out = pd.DataFrame(
         {
@@ -161,7 +164,7 @@ def register_sheet(rows: pd.DataFrame) -> pd.DataFrame:
             "owner_name": rows["owner_name"],
             "owner_id": rows["owner_id"],
             "owner_type": rows["owner_type"].map(_OWNER_TH),
-            "declared_use": rows["declared_use"].map(_USE_TH),
+            "declared_use": rows["declared_use"].map(lambda u: _USE_TH.get(u, u)),
             "declared_area_rai": area // 400,
             "declared_area_ngan": area % 400 // 100,
             "declared_area_wah": area % 100,
@@ -190,13 +193,18 @@ def _reproducible_zip(path: Path) -> None:
     path.write_bytes(buf.getvalue())
 
 
-def write_register(rows: pd.DataFrame, path: Path, fmt: RegisterFormat) -> Path:
-    """One year's register: XLSX (numbers as numbers) or CSV in cp874 (thousands separators)."""
-    sheet = register_sheet(rows)
+def write_register(rows: pd.DataFrame, path: Path, fmt: RegisterFormat, *,
+                   leave_out: tuple[str, ...] = ()) -> Path:
+    """One year's register: XLSX (numbers as numbers) or CSV in cp874 (thousands separators).
+
+    ``leave_out`` names columns (keys of REGISTER_HEADERS) the file does not have.
+    """
+    sheet = register_sheet(rows).drop(columns=[REGISTER_HEADERS[c] for c in leave_out])
     path = path.with_suffix("." + fmt)
     if fmt == "csv":
         money = [REGISTER_HEADERS[c] for c in ("land_value", "building_value", "exemption",
-                                                "tax_assessed", "tax_paid")]
+                                                "tax_assessed", "tax_paid")
+                 if c not in leave_out]
         text = sheet.copy()
         for col in money:
             text[col] = [("" if pd.isna(v) else f"{v:,.2f}") for v in sheet[col]]
@@ -220,19 +228,37 @@ def write_register(rows: pd.DataFrame, path: Path, fmt: RegisterFormat) -> Path:
     return path
 
 
+def _columns(kind: str, table: dict[str, str]) -> str:
+    return f"[{kind}.columns]\n" + "".join(f'{k} = "{v}"\n' for k, v in table.items())
+
+
+def _values(kind: str, field: str, table: dict[str, str]) -> str:
+    lines = "".join(f'"{source}" = "{canonical}"\n' for source, canonical in table.items())
+    return f"[{kind}.values.{field}]\n" + lines
+
+
+def _inverse(table: dict[str, str]) -> dict[str, str]:
+    return {thai: canonical for canonical, thai in table.items()}
+
+
+def register_mapping_toml(*, leave_out: tuple[str, ...] = ()) -> str:
+    """Return a mapping file for a register written with ``leave_out`` (its sections only).
+
+    A mapping that names a column the file lacks is an error, so the left-out columns are
+    not named.
+    """
+    present = {k: v for k, v in REGISTER_HEADERS.items() if k not in leave_out}
+    return (
+        "# How this register's columns map onto gisrev's canonical fields (see DESIGN.md).\n\n"
+        + "\n".join([_columns("register", present),
+                     _values("register", "declared_use", _inverse(_USE_TH)),
+                     _values("register", "owner_type", _inverse(_OWNER_TH))])
+    )
+
+
 def _mapping_toml() -> str:
     """Return the town's mapping file, made from the tables the layers are written with."""
-
-    def columns(kind: str, table: dict[str, str]) -> str:
-        return f"[{kind}.columns]\n" + "".join(f'{k} = "{v}"\n' for k, v in table.items())
-
-    def values(kind: str, field: str, table: dict[str, str]) -> str:
-        lines = "".join(f'"{source}" = "{canonical}"\n' for source, canonical in table.items())
-        return f"[{kind}.values.{field}]\n" + lines
-
-    def inverse(table: dict[str, str]) -> dict[str, str]:
-        return {thai: canonical for canonical, thai in table.items()}
-
+    columns, values, inverse = _columns, _values, _inverse
     landuse = {_LANDUSE_TH[u]: c for u, c in _LANDUSE_CATEGORY.items()}
     sections = [
         columns("parcels", _PARCEL_COLUMNS),

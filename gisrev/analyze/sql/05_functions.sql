@@ -43,3 +43,15 @@ CREATE OR REPLACE FUNCTION pg_temp.gisrev_use(category text, lang text) RETURNS 
 LANGUAGE sql STABLE AS $$
     SELECT pg_temp.gisrev_label('use', category, lang)
 $$;
+
+-- What a register row gives for one input: 'given', 'blank' (the file has the column, the
+-- cell is empty) or 'absent' (the file has no such column: its load run's options list the
+-- canonical fields it had). Rows without that list (written before schema 7, or not by a
+-- load) count every column as there. Either way an input that is not given is unknown.
+CREATE OR REPLACE FUNCTION pg_temp.gisrev_input(columns jsonb, field text, has_value boolean)
+RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE WHEN has_value THEN 'given'
+                WHEN columns IS NOT NULL AND NOT columns ? field THEN 'absent'
+                ELSE 'blank' END
+$$;

@@ -1,5 +1,5 @@
 -- One row per parcel: the map's evidence (area, price, land and building value, use) next to
--- what the register declares. Duplicate accounts: the first (lowest id, i.e. file order)
+-- what the register declares, NULL where it does not say (unknown, never zero). Duplicate accounts: the first (lowest id, i.e. file order)
 -- row stands, the others only raise DUPLICATE_RECORD.
 -- The per-parcel building sums and first register rows are subqueries of the one statement
 -- rather than temporary tables of their own: written once, read once.
@@ -19,8 +19,10 @@ WITH bsum AS (
 ), acc AS (
     SELECT DISTINCT ON (m.parcel_id)
            m.parcel_id, r.account_id, r.declared_use, r.owner_type, r.declared_area_sqwah,
-           r.building_value AS declared_building_value, r.exemption,
-           COALESCE(r.tax_assessed, 0) AS tax_assessed, COALESCE(r.tax_paid, 0) AS tax_paid,
+           r.land_value AS declared_land_value, r.building_value AS declared_building_value,
+           r.exemption, r.tax_assessed, r.tax_paid,
+           r.owner_type_in, r.exemption_in, r.area_in, r.land_value_in, r.building_value_in,
+           r.tax_assessed_in, r.tax_paid_in,
            array_agg(r.id) OVER w AS register_ids,
            count(*) OVER w AS n_records
     FROM _match AS m
@@ -50,10 +52,21 @@ WITH bsum AS (
                 WHEN 'mixed' THEN 'mixed'
            END AS observed_category,
            a.register_ids, COALESCE(a.n_records, 0) AS n_records, a.account_id,
+           -- A declared residential sub-case is a residential declaration that names its case.
            CASE WHEN a.declared_use IN ('agriculture', 'residential', 'other', 'vacant', 'mixed')
-                THEN a.declared_use END AS declared_use,
+                THEN a.declared_use
+                WHEN a.declared_use IN ('residential-primary', 'residential-primary-building',
+                                        'residential-other')
+                THEN 'residential' END AS declared_use,
+           CASE WHEN a.declared_use IN ('residential-primary', 'residential-primary-building',
+                                        'residential-other')
+                THEN a.declared_use END AS declared_subcase,
+           -- Owner type unknown: an individual, the lower tax (a juristic owner has no home
+           -- and no agricultural exemption).
            COALESCE(a.owner_type, 'individual') AS owner_type,
-           a.declared_area_sqwah, a.declared_building_value, a.exemption,
+           a.owner_type_in, a.exemption_in, a.area_in, a.land_value_in, a.building_value_in,
+           a.tax_assessed_in, a.tax_paid_in,
+           a.declared_area_sqwah, a.declared_land_value, a.declared_building_value, a.exemption,
            a.tax_assessed, a.tax_paid
     FROM _par AS p
     LEFT JOIN _pz AS z ON z.parcel_id = p.id
@@ -68,12 +81,20 @@ SELECT e.*,
        -- The category taxed: the evidence, else the declaration, else vacant (nothing on the
        -- map and nothing declared: land not put to use).
        COALESCE(ev.evidence_use, e.declared_use, 'vacant') AS taxed_use,
-       -- Residential sub-case: the register's exemption claim; unregistered parcels get the
-       -- lowest tax the evidence supports (a primary residence), so a gap is never overstated.
-       CASE WHEN e.n_records = 0 THEN 'residential-primary'
-            WHEN COALESCE(e.exemption, 0) >= 50000000 THEN 'residential-primary'
-            WHEN COALESCE(e.exemption, 0) >= 10000000 THEN 'residential-primary-building'
-            ELSE 'residential-other' END AS residential_use,
+       -- Residential sub-case, and where it comes from: the declared sub-case, else the
+       -- exemption claimed, else the lowest tax the evidence allows (a primary residence; a
+       -- juristic owner has none). 58_subcase.sql then lets the register's own assessment
+       -- pick among the sub-cases where it fits one ('lowest' -> 'assessed'). Unregistered
+       -- parcels get the lowest reading too, so a gap is never overstated.
+       sc.residential_use, sc.subcase_source,
+       -- The register inputs this parcel's tax or findings had to assume (never zero).
+       array_remove(ARRAY[
+           CASE WHEN sc.subcase_source = 'lowest'
+                     AND (COALESCE(ev.evidence_use, e.declared_use) IN ('residential', 'mixed')
+                          OR e.declared_use IN ('residential', 'mixed'))
+                THEN 'exemption' END,
+           CASE WHEN e.n_records > 0 AND e.owner_type_in <> 'given' THEN 'owner_type' END
+       ], NULL) AS assumed,
        -- Shares of a mixed use: by floor area when buildings say so, else half and half.
        CASE WHEN e.n_categories > 1 THEN e.res_area / (e.res_area + e.other_area + e.agri_area)
             ELSE 0.5 END AS res_share,
@@ -91,6 +112,19 @@ CROSS JOIN LATERAL (
                 WHEN e.other_area > 0 THEN 'other'
                 WHEN e.agri_area > 0 THEN 'agriculture'
                 ELSE e.observed_category END AS evidence_use
-) AS ev;
+) AS ev
+CROSS JOIN LATERAL (
+    SELECT CASE WHEN e.n_records = 0 THEN 'residential-primary'
+                WHEN e.declared_subcase IS NOT NULL THEN e.declared_subcase
+                WHEN e.exemption >= 50000000 THEN 'residential-primary'
+                WHEN e.exemption >= 10000000 THEN 'residential-primary-building'
+                WHEN e.exemption IS NOT NULL THEN 'residential-other'
+                WHEN e.owner_type = 'juristic' THEN 'residential-other'
+                ELSE 'residential-primary' END AS residential_use,
+           CASE WHEN e.n_records = 0 THEN NULL
+                WHEN e.declared_subcase IS NOT NULL THEN 'declared'
+                WHEN e.exemption IS NOT NULL THEN 'exemption'
+                ELSE 'lowest' END AS subcase_source
+) AS sc;
 
 ALTER TABLE _case ADD PRIMARY KEY (parcel_id);

@@ -5,7 +5,7 @@
 INSERT INTO parcel_evidence (
     lgu_code, tax_year, analysis_run_id, parcel_id, parcel_code, zone_id, mapped_area_sqwah,
     land_value, building_value, use, parts, owner_type, vacant_years, registered,
-    tax_assessed, tax_paid, expected_tax
+    tax_assessed, tax_paid, expected_tax, assumed
 )
 SELECT :lgu, :year, :run_id, c.parcel_id, c.parcel_code, c.zone_id, c.mapped_area_sqwah,
        COALESCE(c.land_value, 0), COALESCE(c.building_value, 0),
@@ -19,6 +19,6 @@ SELECT :lgu, :year, :run_id, c.parcel_id, c.parcel_code, c.zone_id, c.mapped_are
        c.owner_type, 0, c.registered,
        CASE WHEN c.registered THEN c.tax_assessed END,
        CASE WHEN c.registered THEN c.tax_paid END,
-       COALESCE(t.expected_tax, 0)
+       COALESCE(t.expected_tax, 0), c.assumed
 FROM _case AS c
 LEFT JOIN _tax AS t ON t.parcel_id = c.parcel_id;

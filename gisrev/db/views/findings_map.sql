@@ -28,6 +28,9 @@ SELECT f.id,
        f.lat,
        f.account_id,
        f.deed_no,
-       p.geom
+       p.geom,
+       -- Register inputs the finding took at their lowest reading (after geom: views only
+       -- grow at the end).
+       array_to_string(f.assumed, ';') AS assumed
 FROM findings AS f
 JOIN parcels AS p ON p.id = f.parcel_id;
