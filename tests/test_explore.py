@@ -91,7 +91,8 @@ def test_the_saved_map_opens_offline_draws_its_layers_and_shows_markup_as_text(
     # A click on R-1 opens its popup: reasons, money, owner, the markup as plain text.
     x, y = view.page.evaluate("""() => {
         const s = window.gisrevExplore.maps[0], m = s.map;
-        const p = m.latLngToContainerPoint(s.centre('R-1')), r = m.getContainer().getBoundingClientRect();
+        const p = m.latLngToContainerPoint(s.centre('R-1'));
+        const r = m.getContainer().getBoundingClientRect();
         return [r.left + p.x, r.top + p.y];
     }""")
     view.page.mouse.click(x, y)

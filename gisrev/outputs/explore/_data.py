@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import shapely
 import sqlalchemy as sa
@@ -32,22 +33,24 @@ _COUNT_SQL = sa.text(
 )
 _PARCELS_SQL = sa.text("SELECT count(*) FROM parcels WHERE lgu_code = :lgu")
 
-# Faint context: the parcels without a finding this year, and the buildings, simplified in
-# metres before leaving the working CRS; ORDER BY geom (Hilbert order) keeps the deltas small.
+# Faint context: the parcels and the buildings, simplified in metres before leaving the
+# working CRS; ORDER BY geom (Hilbert order) keeps the deltas small. The flagged parcels are
+# left out in Python, not by a NOT EXISTS on findings: just after an analysis the planner has
+# no statistics and loops over the findings for every parcel (minutes at 30k parcels).
 _CONTEXT_SQL = {
     "parcels": sa.text("""
-SELECT ST_AsBinary(ST_Transform(ST_SimplifyPreserveTopology(p.geom, :tol), 4326))
-FROM parcels p
-WHERE p.lgu_code = :lgu AND NOT EXISTS (
-    SELECT 1 FROM findings f
-    WHERE f.parcel_id = p.id AND f.lgu_code = :lgu AND f.tax_year = :year)
-ORDER BY p.geom
+SELECT p.id, ST_AsBinary(ST_Transform(ST_SimplifyPreserveTopology(p.geom, :tol), 4326))
+FROM parcels p WHERE p.lgu_code = :lgu ORDER BY p.geom
 """),
     "buildings": sa.text("""
-SELECT ST_AsBinary(ST_Transform(ST_SimplifyPreserveTopology(b.geom, :tol), 4326))
+SELECT b.id, ST_AsBinary(ST_Transform(ST_SimplifyPreserveTopology(b.geom, :tol), 4326))
 FROM buildings b WHERE b.lgu_code = :lgu ORDER BY b.geom
 """),
 }
+_FLAGGED_IDS_SQL = sa.text(
+    "SELECT parcel_id FROM findings WHERE lgu_code = :lgu AND tax_year = :year"
+    " AND parcel_id IS NOT NULL"
+)
 
 
 def counts(conn: Connection, year: int, *, lgu_code: str) -> tuple[int, int, int]:
@@ -80,7 +83,14 @@ def context(
     conn: Connection, table: str, year: int, *, lgu_code: str, tolerance_m: float
 ) -> list[shapely.Geometry]:
     """Return the faint outlines (lon/lat) of ``"parcels"`` (not flagged) or ``"buildings"``."""
-    rows = conn.execute(
-        _CONTEXT_SQL[table], {"lgu": lgu_code, "year": year, "tol": tolerance_m}
-    ).scalars().all()
-    return list(shapely.from_wkb([bytes(r) for r in rows if r is not None])) if rows else []
+    params = {"lgu": lgu_code, "year": year, "tol": tolerance_m}
+    rows = conn.execute(_CONTEXT_SQL[table], params).all()
+    if not rows:
+        return []
+    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    keep = np.ones(len(rows), dtype=bool)
+    if table == "parcels":
+        flagged = np.fromiter(conn.execute(_FLAGGED_IDS_SQL, params).scalars(), dtype=np.int64)
+        keep = ~np.isin(ids, flagged)
+    wkb = [bytes(r[1]) for r, k in zip(rows, keep, strict=True) if k and r[1] is not None]
+    return list(shapely.from_wkb(wkb)) if wkb else []
