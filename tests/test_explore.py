@@ -160,3 +160,14 @@ def test_the_notebook_output_inlines_leaflet_and_loads_nothing_from_the_web(town
 def test_the_vendored_leaflet_licence_ships_beside_it():
     static = Path(gisrev.__file__).parent / "outputs" / "maps" / "static"
     assert (static / "LEAFLET-LICENSE.txt").exists()
+
+
+def test_geopandas_own_explore_works_on_every_geodataframe_the_api_returns(town):
+    # The geopandas habit: needs mapclassify for a coloured map (ImportError without it). It
+    # loads Leaflet from the web and escapes nothing, which the README says.
+    found = gisrev.findings(YEAR, engine=town.engine)
+    for column in (None, "gap", "flags"):
+        shown = found.explore(column=column)._repr_html_()
+        assert "U-1" in shown and "R-1" in shown
+    zones = gisrev.zone_gaps(YEAR, engine=town.engine)
+    assert "Z1" in zones.explore(column="gap")._repr_html_()
