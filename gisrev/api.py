@@ -311,27 +311,33 @@ def what_if(
     lgu: str | None = None,
     regime: str | None = None,
     reduction_percent: Iterable[float] | None = None,
+    by: Literal["zone", "use"] | None = None,
 ) -> pd.DataFrame:
-    """Return the year's expected tax and gap under other tax rules.
+    """Return the year's expected tax, bills and gap under other tax rules or land prices.
 
     Every parcel of the year, registered or not, is taxed again by the tax engine from the
     tax input the analysis stored in ``parcel_evidence`` (land and building value, the use
     taxed with its residential sub-case, mixed-use shares, owner type). The first row,
     ``current``, is the year's own rules and equals the analysed expected tax of all
     parcels. A parcel's gap is its expected tax less what was paid (not below 0), the whole
-    expected tax when it is not registered. Orphan register records keep their gap in
-    every scenario. See :func:`gisrev.analyze.whatif.what_if`.
+    expected tax when it is not registered. Under a scenario the register's parcels are
+    re-assessed from what they declare, so ``expected_change`` (what the map says the town
+    would be owed) and ``gap_change`` (what it would still not collect after re-billing its
+    register) differ. Orphan register records keep their gap in every scenario. See
+    :func:`gisrev.analyze.whatif.what_if`.
 
     Parameters
     ----------
     year
         Tax year, CE or BE.
     scenarios
-        Scenario name -> a regime, or the keywords of the regime's ``with_changes``
-        (``rates_percent``, ``rate_factor``, ``reduction_percent``; see
-        :func:`gisrev.tax.scenario.with_changes`). Another general reduction is a
-        scenario too: ``{"decree 50 %": {"reduction_percent": 50}}``. Default: none,
-        the ``current`` row only.
+        Scenario name -> a regime, or keywords: the tax tables' (``rates_percent``,
+        ``rate_factor``, ``reduction_percent``, ``exemption_baht``; see
+        :func:`gisrev.tax.scenario.change_tables`) and the land prices'
+        (``land_price_factor``: a number or zone -> factor; ``land_prices``: zone -> baht per
+        square wah; ``price_table``: a CSV ``zone_code, price_per_sqwah[, parcel_code]``).
+        Another general reduction is a scenario too:
+        ``{"decree 50 %": {"reduction_percent": 50}}``. Default: the ``current`` row only.
     engine
         Engine or connection; default: :func:`connect` with the settings.
     lgu_code
@@ -343,14 +349,17 @@ def what_if(
     reduction_percent
         Removed (it rescaled the flagged parcels only): passing it raises
         :class:`gisrev.InputError` naming the scenario to pass instead.
+    by
+        ``"zone"`` or ``"use"``: one row per scenario and zone (or use taxed).
 
     Returns
     -------
     pandas.DataFrame
-        One row per scenario, ``current`` first: ``scenario``, ``reduction_percent`` (the
-        year's under that scenario), ``parcels`` (re-taxed), ``expected_tax``, ``gap``,
-        ``expected_change`` and ``gap_change`` against ``current`` (baht), and ``scope``
-        (``"all parcels"``).
+        One row per scenario (and zone or use), ``current`` first: ``scenario``,
+        ``reduction_percent`` (the year's under that scenario), ``parcels`` (re-taxed),
+        ``expected_tax``, ``tax_assessed`` (what the register would bill), ``gap``,
+        ``expected_change``, ``assessed_change`` and ``gap_change`` against ``current``
+        (baht), and ``scope`` (``"all parcels"``).
 
     Raises
     ------
@@ -365,7 +374,8 @@ def what_if(
     >>> what_if(2566, scenarios={                                  # doctest: +SKIP
     ...     "commercial +20 %": {"rate_factor": {"other": 1.2}},
     ...     "no reduction": {"reduction_percent": 0},
-    ... })
+    ...     "new appraisal": {"price_table": "prices_2570.csv"},
+    ... }, by="zone")
     """
     if reduction_percent is not None:
         msg = ("what_if(reduction_percent=...) was removed; a reduction is a scenario: "
@@ -376,7 +386,7 @@ def what_if(
     regime_name = regime or load_settings().regime
     with _reading(engine, ce, asked) as (conn, code):
         return whatif.what_if(conn, ce, lgu_code=code, scenarios=scenarios or {},
-                              regime_name=regime_name)
+                              regime_name=regime_name, by=by)
 
 
 def revenue_recovered(
