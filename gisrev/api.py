@@ -311,7 +311,7 @@ def what_if(
     lgu: str | None = None,
     regime: str | None = None,
     reduction_percent: Iterable[float] | None = None,
-    by: Literal["zone", "use"] | None = None,
+    by: Literal["zone", "use", "parcel"] | None = None,
 ) -> pd.DataFrame:
     """Return the year's expected tax, bills and gap under other tax rules or land prices.
 
@@ -350,7 +350,8 @@ def what_if(
         Removed (it rescaled the flagged parcels only): passing it raises
         :class:`gisrev.InputError` naming the scenario to pass instead.
     by
-        ``"zone"`` or ``"use"``: one row per scenario and zone (or use taxed).
+        ``"zone"``, ``"use"`` or ``"parcel"``: one row per scenario and zone (use taxed,
+        parcel with its zone and use).
 
     Returns
     -------

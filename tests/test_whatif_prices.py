@@ -105,6 +105,10 @@ def test_a_price_table_sets_zones_and_single_parcels_and_splits_by_zone(town, tm
     by_use = gisrev.what_if(YEAR, engine=town.engine, by="use",
                             scenarios={"new round": {"price_table": table}})
     assert set(by_use["use"]) == {"other", "vacant"}
+    parcels = gisrev.what_if(YEAR, engine=town.engine, by="parcel",
+                             scenarios={"new round": {"price_table": table}})
+    c1 = parcels.set_index(["scenario", "parcel_code"]).loc[("new round", "C-1")]
+    assert (c1["zone_code"], c1["use"], c1["assessed_change"]) == ("Z2", "other", 255)
 
 
 def test_an_exemption_threshold_is_a_scenario(clean_db):
@@ -150,5 +154,6 @@ def test_a_bad_price_table_row_names_the_file_row_and_field(town, tmp_path):
     table.write_text("zone_code,price_per_sqwah,parcel_code\n,9000,X-1\n", encoding="utf-8")
     with pytest.raises(InputError, match=r"names parcel 'X-1', which is not on the map"):
         gisrev.what_if(YEAR, engine=town.engine, scenarios={"x": {"price_table": table}})
-    with pytest.raises(InputError, match=r"what_if\(by='owner'\): expected one of zone, use"):
+    with pytest.raises(InputError,
+                       match=r"what_if\(by='owner'\): expected one of zone, use, parcel"):
         gisrev.what_if(YEAR, engine=town.engine, scenarios={}, by="owner")

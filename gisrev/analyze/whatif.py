@@ -30,7 +30,8 @@ _SCOPE = "all parcels"
 #: :data:`gisrev.analyze._prices.PRICE_KEYS`.
 REGIME_KEYS = ("rates_percent", "rate_factor", "reduction_percent", "exemption_baht")
 #: What :func:`what_if` can split its rows by.
-GROUPINGS = ("zone", "use")
+GROUPINGS = ("zone", "use", "parcel")
+_GROUP_COLUMN = {"zone": "zone_code", "use": "use", "parcel": "parcel_code"}
 
 # Per parcel of the year: what the tax engine was asked for its expected tax.
 _EVIDENCE_SQL = sa.text(
@@ -180,8 +181,8 @@ def _scenarios(
     return out
 
 
-def _inputs(conn: Connection, year: int, *, lgu_code: str) -> pd.DataFrame:
-    """Return every parcel's evidence with its zone, prices and register declaration."""
+def _inputs(conn: Connection, year: int, *, lgu_code: str) -> tuple[pd.DataFrame, set[str]]:
+    """Return every parcel's evidence with its zone, prices and declaration; the zone codes."""
     params = {"lgu": lgu_code, "year": year}
     evidence = parcel_evidence(conn, year, lgu_code=lgu_code)
     own = pd.read_sql(_OWN_PRICE_SQL, conn, params=params)
@@ -192,7 +193,7 @@ def _inputs(conn: Connection, year: int, *, lgu_code: str) -> pd.DataFrame:
               .merge(declared, on="parcel_id", how="left"))
     merged["old_price"] = merged["own_price"].astype("float64").fillna(
         merged["zone_price"].astype("float64"))
-    return merged
+    return merged, {str(z) for z in zones["zone_code"].dropna()}
 
 
 def _taxes(regime: Regime, frame: pd.DataFrame, year: int) -> np.ndarray:
@@ -240,8 +241,8 @@ def _per_parcel(regime: Regime, change: _prices.PriceChange, year: int, town: pd
 def _group_key(town: pd.DataFrame, by: str | None) -> pd.Series:
     if by == "zone":
         return town["zone_code"].astype(object).where(town["zone_code"].notna(), None)
-    if by == "use":
-        return town["use"]
+    if by in ("use", "parcel"):
+        return town[_GROUP_COLUMN[by]]
     return pd.Series("", index=town.index)
 
 
@@ -282,12 +283,14 @@ def what_if(
     regime_name
         The tax regime of the year's own rules, which the scenarios change.
     by
-        ``None`` (town totals), ``"zone"`` (appraisal zone code) or ``"use"`` (the use taxed).
+        ``None`` (town totals), ``"zone"`` (appraisal zone code), ``"use"`` (the use taxed) or
+        ``"parcel"`` (one row per scenario and parcel, with its zone and use: whose tax
+        rises most).
 
     Returns
     -------
     pandas.DataFrame
-        One row per scenario (and zone or use, after ``scenario``), ``current`` first:
+        One row per scenario (and zone, use or parcel, after ``scenario``), ``current`` first:
         ``scenario``, ``reduction_percent`` (the year's under that scenario), ``parcels``,
         ``expected_tax``, ``tax_assessed`` (what the register would bill), ``gap``, and
         against ``current`` ``expected_change``, ``assessed_change`` and ``gap_change``
@@ -297,16 +300,15 @@ def what_if(
     ------
     gisrev.InputError
         A bad scenario, an unknown zone or parcel in a price change, a ``by`` other than
-        zone or use, or a year analysed before the analysis kept every parcel's evidence.
+        zone, use or parcel, or a year analysed before the analysis kept every parcel's evidence.
     gisrev.TaxRuleError
         A scenario the tax law does not allow (e.g. a rate above the Act's ceiling).
     """
     if by is not None and by not in GROUPINGS:
         msg = f"what_if(by={by!r}): expected one of {', '.join(GROUPINGS)}, or None"
         raise InputError(msg)
-    town = _inputs(conn, year, lgu_code=lgu_code)
-    regimes = _scenarios(scenarios, get_regime(regime_name),
-                         zones={str(z) for z in town["zone_code"].dropna()},
+    town, zone_codes = _inputs(conn, year, lgu_code=lgu_code)
+    regimes = _scenarios(scenarios, get_regime(regime_name), zones=zone_codes,
                          parcels=set(town["parcel_code"]))
     base = regimes[CURRENT][0]
     declared = _reassess.declared_input(town)
@@ -325,7 +327,12 @@ def what_if(
         sums.insert(0, "scenario", name)
         sums.insert(1, "reduction_percent", regime.reduction_percent(year))
         frames.append(sums)
-    return _tidy(pd.concat(frames, ignore_index=True), by)
+    out = _tidy(pd.concat(frames, ignore_index=True), by)
+    if by == "parcel":
+        where = town.set_index("parcel_code")
+        out.insert(2, "zone_code", out["parcel_code"].map(where["zone_code"]))
+        out.insert(3, "use", out["parcel_code"].map(where["use"]))
+    return out
 
 
 def _tidy(out: pd.DataFrame, by: str | None) -> pd.DataFrame:
@@ -339,7 +346,7 @@ def _tidy(out: pd.DataFrame, by: str | None) -> pd.DataFrame:
         out[change] = (out[col] - base).round(2)
     out["scope"] = _SCOPE
     out["parcels"] = out["parcels"].astype("int64")
-    group = [] if by is None else ["zone_code" if by == "zone" else "use"]
+    group = [] if by is None else [_GROUP_COLUMN[by]]
     out = out.drop(columns="key") if by is None else out.rename(columns={"key": group[0]})
     cols = ["scenario", *group, "reduction_percent",
             "parcels", "expected_tax", "tax_assessed", "gap", "expected_change",
