@@ -85,7 +85,7 @@ def test_the_saved_map_opens_offline_draws_its_layers_and_shows_markup_as_text(
     assert box.get_attribute("data-gisrev-context-buildings") == "2"
     legend = view.page.locator(".gx-legend").inner_text()
     assert "Unregistered · 1" in legend and "Underpaid · 1" in legend
-    layers = view.page.locator(".leaflet-control-layers-overlays").inner_text()
+    layers = view.page.locator(".leaflet-control-layers-overlays").text_content()
     assert "Appraisal zones (1)" in layers and "Unregistered (1)" in layers
 
     # A click on R-1 opens its popup: reasons, money, owner, the markup as plain text.

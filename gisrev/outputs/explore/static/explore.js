@@ -142,6 +142,13 @@
     var renderer = L.canvas({ padding: 0.3, tolerance: 3 });
     var Z = D.zones, P = D.parcels, strings = P.strings, codes = D.codes;
     var popup = L.popup({ maxWidth: 340, autoPanPadding: [10, 10] });
+    var legendBox = null;
+    // Pan a popup clear of the legend in the lower right corner before opening it.
+    function show(latlng, content) {
+      var width = legendBox && !legendBox.classList.contains("gx-collapsed") ? legendBox.offsetWidth : 0;
+      popup.options.autoPanPaddingBottomRight = L.point(width + 20, 10);
+      popup.setLatLng(latlng).setContent(content).openOn(map);
+    }
     function label(code) { return D.labels[code] || [code, code]; }
     function useLabel(use) { return D.useLabels[use] || [use, use]; }
     function moneyTable(rows) {
@@ -196,7 +203,7 @@
       return tip;
     }, { sticky: true });
     zoneLayer.on("click", function (e) {
-      popup.setLatLng(e.latlng).setContent(zonePopup(e.layer.zi)).openOn(map);
+      show(e.latlng, zonePopup(e.layer.zi));
       state.opened = "zone:" + Z.code[e.layer.zi];
     });
     zoneLayer.addTo(map);
@@ -235,7 +242,7 @@
       return div;
     }
     function openParcel(i, latlng) {
-      popup.setLatLng(latlng || where[i].getCenter()).setContent(parcelPopup(i)).openOn(map);
+      show(latlng || where[i].getCenter(), parcelPopup(i));
       state.opened = P.code[i];
     }
     var nParcels = 0;
@@ -297,14 +304,20 @@
     });
     if (context.parcels) overlays[escapeHtml("แปลงอื่น / other parcels (ซูมใกล้ / zoom in)")] = context.parcels;
     if (context.buildings) overlays[escapeHtml("อาคาร / buildings (ซูมใกล้ / zoom in)")] = context.buildings;
-    L.control.layers(base, overlays, { collapsed: false, position: "topright" }).addTo(map);
+    // Collapsed to an icon: the legend shows the colours, and a notebook map is small.
+    L.control.layers(base, overlays, { collapsed: true, position: "topright" }).addTo(map);
 
     // ---------- legend ----------
     var Legend = L.Control.extend({ onAdd: function () {
       var div = L.DomUtil.create("div", "gx-legend");
+      legendBox = div;
       L.DomEvent.disableClickPropagation(div);
       L.DomEvent.disableScrollPropagation(div);
-      div.appendChild(el("div", "gx-legend-title", D.meta.title));
+      var head = el("div", "gx-legend-title", D.meta.title);
+      head.setAttribute("role", "button");
+      head.title = "แสดง/ซ่อน / show or hide";
+      head.addEventListener("click", function () { div.classList.toggle("gx-collapsed"); });
+      div.appendChild(head);
       div.appendChild(el("div", "gx-legend-sub", Z.value === "gap"
         ? "เขต: ส่วนต่าง (บาท) / zones: gap (baht)" : "เขต: ภาษีที่ควรได้ (บาท) / zones: expected tax (baht)"));
       var lower = 0;
