@@ -55,7 +55,8 @@ BASELINE_COMMIT = "d1fbbac3875679b47349973192707243b86a063e"
 COMPARED = (
     "tax_year, account_id, parcel_code, parcel_code_norm, deed_no, owner_name, owner_id, "
     "owner_type, declared_use, declared_area_sqwah, land_value, building_value, exemption, "
-    "tax_assessed, tax_paid, paid_date, attrs, source_row"
+    "tax_assessed, tax_paid, paid_date, holding, unit_no, share, map_sheet, land_no, deed_type, "
+    "attrs, source_row"
 )
 _NAMES = ["นายสุเทพ คำแสน", "นางคำปัน ปินตา", "นางสาวดวงใจ ทิพย์มณี", "บริษัท ดอยคำ จำกัด"]
 _THAI = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")

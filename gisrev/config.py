@@ -14,12 +14,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from gisrev.errors import InputError
+from gisrev.errors import InputError, NoMunicipalityError
 from gisrev.vocab import FINDING_CODES
 
 DEFAULT_DATABASE_URL = "postgresql://gisrev:gisrev@localhost:5432/gisrev"
-#: The ``lgu_code`` of settings that name no municipality (no gisrev.toml, GISREV_LGU or --lgu).
-UNSET_LGU_CODE = "000000"
 #: Baht: a finding with a smaller gap is settled at the desk, not visited (DESIGN.md).
 DEFAULT_FIELD_MIN_GAP = 200.0
 
@@ -42,7 +40,9 @@ class Settings:
 
     database_url: str = DEFAULT_DATABASE_URL
     working_srid: int = 32647
-    lgu_code: str = UNSET_LGU_CODE
+    # The municipality: --lgu, GISREV_LGU or gisrev.toml's [project] lgu_code; None when
+    # none of them gives one (commands that write then refuse, see require_lgu_code).
+    lgu_code: str | None = None
     regime: str = "thai"
     thresholds: Thresholds = dataclasses.field(default_factory=Thresholds)
     # Survey priority: findings are ranked by gap; these weights add to the gap score.
@@ -59,10 +59,28 @@ class Settings:
         """Return a copy with some fields changed."""
         return dataclasses.replace(self, **changes)
 
-    @property
-    def has_lgu_code(self) -> bool:
-        """Tell whether the settings name a municipality (else nothing is recorded for one)."""
-        return self.lgu_code != UNSET_LGU_CODE
+    def require_lgu_code(self) -> str:
+        """Return the municipality's code; refuse when the settings name none.
+
+        Everything written (a load, an analysis run, a survey visit, a municipality row)
+        belongs to one municipality, so writing without one is an error, never a default.
+
+        Raises
+        ------
+        NoMunicipalityError
+            When no municipality was given (DESIGN.md: "The municipality is explicit");
+            the message says the three ways to give one.
+
+        Examples
+        --------
+        >>> Settings(lgu_code="501004").require_lgu_code()
+        '501004'
+        >>> Settings().lgu_code is None  # so require_lgu_code() raises
+        True
+        """
+        if self.lgu_code is None:
+            raise NoMunicipalityError
+        return self.lgu_code
 
     def thresholds_document(self) -> dict[str, dict[str, float]]:
         """Return ``[thresholds]`` (with ``field_min_gap``) and ``[priority]`` as plain data.
@@ -124,10 +142,13 @@ def load_settings(
     file_code = kwargs.get("lgu_code")
     if env.get("GISREV_DATABASE_URL"):
         kwargs["database_url"] = env["GISREV_DATABASE_URL"]
-    if env.get("GISREV_LGU"):
+    if env.get("GISREV_LGU", "").strip():
         kwargs["lgu_code"] = env["GISREV_LGU"]
     kwargs.update({k: v for k, v in overrides.items() if v is not None})
-    if file_code is None or file_code == kwargs["lgu_code"]:
+    if isinstance(kwargs.get("lgu_code"), str):
+        # A blank code (--lgu "", lgu_code = " ") names no municipality.
+        kwargs["lgu_code"] = kwargs["lgu_code"].strip() or None
+    if file_code is None or file_code == kwargs.get("lgu_code"):
         # The file's names are those of its own municipality, not of another one chosen
         # with GISREV_LGU or --lgu.
         kwargs = {**names, **kwargs}

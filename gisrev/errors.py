@@ -19,6 +19,17 @@ class MappingError(InputError):
     """The mapping file is malformed or names a column the source lacks."""
 
 
+class NoMunicipalityError(InputError):
+    """Something would be written, but no municipality was named (never a placeholder)."""
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(
+            message
+            or "no municipality given: pass --lgu CODE, set GISREV_LGU, "
+            "or put lgu_code in gisrev.toml's [project]"
+        )
+
+
 class DatabaseError(GisrevError, RuntimeError):
     """The database cannot be reached or is not initialised."""
 

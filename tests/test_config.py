@@ -52,3 +52,16 @@ def test_cli_bad_setting_is_one_line_exit_2(gisrev_cli, tmp_path: Path) -> None:
     assert result.err.strip().splitlines() == [
         f"gisrev: error: {path}: thresholds.area_tolerance = 'ten'; expected a number"
     ]
+
+
+def test_no_municipality_is_none_never_a_placeholder(tmp_path: Path) -> None:
+    from gisrev.config import Settings
+    from gisrev.errors import NoMunicipalityError
+
+    empty = tmp_path / "gisrev.toml"
+    empty.write_text('[project]\nlgu_code = " "\n', encoding="utf-8")
+    assert load_settings(empty, env={"GISREV_LGU": "  "}).lgu_code is None
+    assert load_settings(empty, env={}, lgu_code="").lgu_code is None
+    assert load_settings(empty, env={"GISREV_LGU": "501004"}).require_lgu_code() == "501004"
+    with pytest.raises(NoMunicipalityError, match=r"^no municipality given: pass --lgu CODE"):
+        Settings().require_lgu_code()

@@ -85,7 +85,7 @@ def test_init_upgrades_a_version_1_database_in_place(engine):
             "SELECT conname FROM pg_constraint WHERE contype = 'f' "
             "AND confrelid = CAST('load_runs' AS regclass)"
         )).scalars())
-    assert version == SCHEMA_VERSION == 5
+    assert version == SCHEMA_VERSION == 6
     assert "zone_id" in columns
     assert "parcels_deed_idx" not in indexes and "parcels_code_uq" in indexes  # v4
     assert foreign_keys == {"rejects_run_id_fkey"}  # v4: only rejects still refer to runs
@@ -112,6 +112,39 @@ def test_init_upgrades_a_version_4_database_in_place_keeping_its_data(clean_db):
             "SELECT lgu_code, tax_year, parcel_code, run_id FROM register"
         )).all()
         municipalities = conn.execute(sa.text("SELECT count(*) FROM municipalities")).scalar()
-    assert version == SCHEMA_VERSION == 5
+    assert version == SCHEMA_VERSION == 6
     assert kept == [("501004", 2023, "ชม-001", run_id)]
     assert municipalities == 0  # made, empty until db init or a load names a municipality
+
+
+REGISTER_V6 = ("holding", "unit_no", "share", "map_sheet", "land_no", "deed_type")
+
+
+def test_init_upgrades_a_version_5_register_with_the_account_fields_left_unknown(clean_db):
+    # A database of schema version 5: the register had no holding, unit, share or land keys.
+    with clean_db.begin() as conn:
+        for column in REGISTER_V6:
+            conn.execute(sa.text(f"ALTER TABLE register DROP COLUMN {column}"))
+        conn.execute(sa.text("UPDATE schema_version SET version = 5"))
+        conn.execute(sa.text(
+            "INSERT INTO register (lgu_code, tax_year, parcel_code, parcel_code_norm) "
+            "VALUES ('501004', 2023, 'ชม-001', 'ชม001')"
+        ))
+    try:
+        init_db(clean_db, srid=32647)
+        with clean_db.connect() as conn:
+            version = conn.execute(sa.text("SELECT version FROM schema_version")).scalar_one()
+            kept = conn.execute(sa.text(
+                f"SELECT parcel_code, {', '.join(REGISTER_V6)} FROM register"
+            )).all()
+            kinds = dict(conn.execute(sa.text(
+                "SELECT column_name, data_type FROM information_schema.columns "
+                "WHERE table_name = 'register' AND column_name = ANY(:names)"
+            ), {"names": list(REGISTER_V6)}).all())
+    finally:  # the upgrade appended the columns: give later tests the table as init makes it
+        with clean_db.begin() as conn:
+            conn.execute(sa.text("DROP TABLE register CASCADE"))
+        init_db(clean_db, srid=32647)
+    assert version == SCHEMA_VERSION == 6
+    assert kept == [("ชม-001", None, None, None, None, None, None)]  # unknown, never zero
+    assert kinds == {**dict.fromkeys(REGISTER_V6, "text"), "share": "double precision"}

@@ -203,7 +203,7 @@ def test_cli_analyze_then_export(clean_db, gisrev_cli, tmp_path):
     assert (result.code, result.err) == (
         2, "gisrev: error: tax year 66: expected a year such as 2566 (BE) or 2023 (CE)\n"
     )
-    result = gisrev_cli("analyze", "--year", "2590")
+    result = gisrev_cli("--lgu", "000000", "analyze", "--year", "2590")
     assert result.code == 2
     assert result.err.startswith("gisrev: error: tax year 2590 (2047) has no tax rules")
     assert len(result.err.strip().splitlines()) == 1

@@ -44,11 +44,12 @@ def snapshot(engine: Engine) -> dict[str, tuple[int, str]]:
 
 
 def gisrev(database_url: str, *args: str, app: str | None = None) -> subprocess.Popen[str]:
-    """Start ``gisrev --db URL ARGS`` as a user would, in its own process."""
+    """Start ``gisrev --db URL --lgu 501004 ARGS`` as a user would, in its own process."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GISREV_", "PG"))}
     if app:
         env["PGAPPNAME"] = app  # libpq's: lets the test find the load's backend
-    return subprocess.Popen([sys.executable, "-m", "gisrev", "--db", database_url, *args],
+    return subprocess.Popen([sys.executable, "-m", "gisrev", "--db", database_url,
+                             "--lgu", "501004", *args],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -126,7 +127,7 @@ def test_database_down_says_how_to_start_it(gisrev_cli, tmp_path: Path,
     (tmp_path / "f.csv").write_text("parcel_code,tax_year\nA,2566\n", encoding="utf-8")
     argv = [a.format(file=tmp_path / "f.csv", out=tmp_path) for a in args]
 
-    result = gisrev_cli("--db", CLOSED_PORT_URL, *argv)
+    result = gisrev_cli("--db", CLOSED_PORT_URL, "--lgu", "501004", *argv)
 
     assert result.code == 2, result
     assert "Traceback" not in result.err
@@ -145,7 +146,7 @@ def test_database_without_schema_says_to_run_db_init(database_url: str, gisrev_c
     csv = tmp_path / "r.csv"
     csv.write_text("parcel_code,tax_year,declared_use\nA,2566,other\n", encoding="utf-8")
 
-    result = gisrev_cli("--db", url.render_as_string(hide_password=False),
+    result = gisrev_cli("--db", url.render_as_string(hide_password=False), "--lgu", "501004",
                         "load", "register", str(csv))
 
     assert result.code == 2 and "Traceback" not in result.err

@@ -171,11 +171,27 @@ def test_bad_rows_are_rejected_with_row_field_value_and_expectation(
         (7, "owner_type", "robot"),
         (8, "tax_paid", "1O0"),
     ]
-    assert report.rejects[0].reason == "expected a year such as 2566 (BE) or 2023 (CE)"
-    assert "one of agriculture, residential, other, vacant, mixed" in report.rejects[2].reason
+    # Each reason names the column, the spreadsheet row, the value, and what to do.
+    uses = (
+        "agriculture, residential, other, vacant, mixed, residential-primary, "
+        "residential-primary-building, residential-other"
+    )
+    reasons = [
+        "column 'tax_year', row 3: '25x6' is not a year; "
+        "expected a year such as 2566 (BE) or 2023 (CE)",
+        "column 'parcel_code', row 4: the cell is empty; expected a parcel code",
+        "column 'declared_use', row 6: 'castle' is not a known use; "
+        f"map it in [register.values.declared_use] or write one of {uses}",
+        "column 'owner_type', row 7: 'robot' is not a known owner type; "
+        "map it in [register.values.owner_type] or write one of individual, juristic",
+        "column 'tax_paid', row 8: '1O0' is not a number; "
+        "expected a number such as 1,234.50 (baht)",
+    ]
+    assert [r.reason for r in report.rejects] == reasons
     stored = _rows(clean_db, "SELECT row_no, field, value, reason FROM rejects ORDER BY row_no")
     assert [(r.row_no, r.field, r.value) for r in stored] == got
-    assert "reg.csv, row 3, field 'tax_year': '25x6' — expected a year" in report.summary()
+    assert [r.reason for r in stored] == reasons
+    assert f"reg.csv, {reasons[0]}" in report.summary()
 
 
 def test_numeric_payment_dates_are_excel_serials_within_reason(
@@ -193,7 +209,10 @@ def test_numeric_payment_dates_are_excel_serials_within_reason(
         (3, "paid_date", "2566"),
         (4, "paid_date", "10000000000"),
     ]
-    assert report.rejects[0].reason == "expected a date such as 15/04/2566, not the number 2566"
+    assert report.rejects[0].reason == (
+        "column 'paid_date', row 3: '2566' is not a date; "
+        "expected a date such as 15/04/2566, not the number 2566"
+    )
     (row,) = _rows(clean_db, "SELECT parcel_code, paid_date FROM register")
     assert tuple(row) == ("P1", dt.date(2023, 4, 15))
 
@@ -208,9 +227,9 @@ def test_owner_ids_in_rejects_are_masked(clean_db: Engine, tmp_path: Path) -> No
     assert report.n_loaded == 1
     (reject,) = report.rejects
     assert (reject.row_no, reject.field) == (3, "owner_id")
-    assert (
-        reject.value == "********2345"
-        and reject.reason == "expected a 13-digit identity or taxpayer number"
+    assert reject.value == "********2345" and reject.reason == (
+        "column 'owner_id', row 3: '********2345' is not an ID number; "
+        "expected a 13-digit identity or taxpayer number"
     )
     stored = _rows(clean_db, "SELECT value FROM rejects")
     assert [r.value for r in stored] == ["********2345"]
@@ -250,7 +269,8 @@ def test_strict_load_with_a_bad_row_in_the_middle_leaves_the_database_unchanged(
     rows[25][1] = "ปีหน้า"
     bad = write_csv(tmp_path / "new.csv", header, rows)
     with pytest.raises(
-        InputError, match=r"new\.csv, row 27, field 'tax_year'.*--strict: nothing was loaded"
+        InputError,
+        match=r"new\.csv, column 'ปีภาษี', row 27: 'ปีหน้า' is not a year.*--strict: nothing was",
     ):
         load_register(clean_db, bad, settings=SETTINGS, strict=True)
     assert [r.parcel_code for r in _rows(clean_db, "SELECT parcel_code FROM register")] == ["OLD"]
@@ -288,7 +308,8 @@ def test_year_option_fills_missing_years_and_rejects_others(
     report = load_register(clean_db, mixed, settings=SETTINGS, year=2023)
     assert report.n_loaded == 2
     assert [(r.row_no, r.reason) for r in report.rejects] == [
-        (3, "expected tax year 2566 (as given with --year)")
+        (3, "column 'tax_year', row 3: '2567' is not the tax year given with --year; "
+            "expected 2566 or a blank cell")
     ]
 
 
@@ -324,7 +345,7 @@ def test_cli_malformed_mapping_sections_are_one_line_exit_2(
     csv_path = write_csv(tmp_path / "reg.csv", ["รหัสแปลง", "ปีภาษี"], [["P1", "2566"]])
     mapping = tmp_path / "mapping.toml"
     mapping.write_text(toml, encoding="utf-8")
-    result = gisrev_cli("load", "register", csv_path, "--mapping", mapping)
+    result = gisrev_cli("--lgu", "000000", "load", "register", csv_path, "--mapping", mapping)
     assert result.code == 2 and "Traceback" not in result.err, result.err
     (line,) = result.err.strip().splitlines()
     assert line.startswith(f"gisrev: error: {mapping}: ") and expected in line
@@ -336,7 +357,7 @@ def test_cli_register_missing_mapping_column_exits_2(
     csv_path = write_csv(tmp_path / "reg.csv", ["รหัสแปลง", "ปีภาษี"], [["P1", "2566"]])
     mapping = tmp_path / "mapping.toml"
     mapping.write_text('[register.columns]\ntax_paid = "ชำระแล้ว (บาท)"\n', encoding="utf-8")
-    result = gisrev_cli("load", "register", csv_path, "--mapping", mapping)
+    result = gisrev_cli("--lgu", "000000", "load", "register", csv_path, "--mapping", mapping)
     assert result.code == 2
     (line,) = result.err.strip().splitlines()
     assert "'ชำระแล้ว (บาท)'" in line and "reg.csv" in line and "mapping.toml" in line
@@ -350,11 +371,11 @@ def test_cli_register_summary_never_shows_owner_ids(
         ["รหัสแปลง", "ปีภาษี", "ประเภทการใช้ประโยชน์", "เลขประจำตัวประชาชน"],
         [["P1", "2566", "อื่นๆ", "3100600123456"], ["P2", "2566", "???", "3100600999999"]],
     )
-    result = gisrev_cli("load", "register", csv_path)
+    result = gisrev_cli("--lgu", "000000", "load", "register", csv_path)
     assert result.code == 0, result.err
     assert (
         "Loaded 1 register from reg.csv" in result.out
-        and "row 3, field 'declared_use'" in result.out
+        and "reg.csv, column 'ประเภทการใช้ประโยชน์', row 3: '???' is not a known use" in result.out
     )
     assert "3100600" not in result.out + result.err
 
@@ -367,10 +388,10 @@ def test_cli_strict_register_load_exits_2_and_writes_nothing(
     csv_path = write_csv(
         tmp_path / "reg.csv", ["รหัสแปลง", "ปีภาษี", "ประเภทการใช้ประโยชน์", "ภาษีที่ชำระ"], rows
     )
-    result = gisrev_cli("load", "register", csv_path, "--strict")
+    result = gisrev_cli("--lgu", "000000", "load", "register", csv_path, "--strict")
     assert result.code == 2
     (line,) = result.err.strip().splitlines()
-    assert "reg.csv, row 6, field 'tax_paid': 'หนึ่งพัน' — expected a number" in line
+    assert "reg.csv, column 'ภาษีที่ชำระ', row 6: 'หนึ่งพัน' is not a number" in line
     assert "--strict: nothing was loaded" in line
     assert (
         _rows(

@@ -359,7 +359,7 @@ def test_cli_missing_mapping_column_exits_2_with_one_line(
     x, y = chiang_mai_xy(32647)
     shp = write_vector(tmp_path / "town.shp", [{"CODE": "1"}], [utm_square(x, y)], crs=32647)
     mapping = _mapping(tmp_path, '[parcels.columns]\nparcel_code = "PCODE"\n')
-    result = gisrev_cli("load", "parcels", shp, "--mapping", mapping)
+    result = gisrev_cli("--lgu", "000000", "load", "parcels", shp, "--mapping", mapping)
     assert result.code == 2
     lines = result.err.strip().splitlines()
     assert len(lines) == 1

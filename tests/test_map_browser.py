@@ -29,6 +29,7 @@ YEAR = 2023
 OWNER_ID = "3100900123457"  # planted: must never reach any file
 EVIL = '<img src=x onerror=alert(1)></script><script>alert("x")</script>'
 OWNER = "นางสมศรี " + EVIL
+FORMULA = '=HYPERLINK("http://x","สองบัญชี")'  # a reason that would run in a spreadsheet
 X0, Y0 = 662_000.0, 1_521_000.0
 
 # code -> (flags, reason_th, reason_en, gap, owner); parcel codes are P-<col><row>.
@@ -50,7 +51,7 @@ PLANTED: dict[str, tuple[list[str], str, str, float]] = {
         4400.0,
     ),
     "P-61": (["ARREARS"], EVIL, "Arrears " + EVIL, 777.0),
-    "P-72": (["DUPLICATE_RECORD"], "สองบัญชี", "Two accounts for one parcel", 150.0),
+    "P-72": (["DUPLICATE_RECORD"], FORMULA, "Two accounts for one parcel", 150.0),
     "P-73": (["UNDECLARED_BUILDING"], "มีอาคารไม่ได้แจ้ง", "Building not declared", 1200.0),
 }
 
@@ -138,6 +139,13 @@ def build_town(engine: sa.Engine) -> None:
         """),
             {"lgu": LGU, "year": YEAR},
         )
+
+
+# The field stops (DESIGN.md "Field work and desk work", field_min_gap 200 baht) and the
+# desk list: arrears, duplicates, the orphan, the 0-baht area mismatch; P-33 is both.
+FIELD = {"P-00", "P-11", "P-22", "P-33", "P-50", "P-73"}
+DESK = {"P-33": "ติดตามการชำระ", "P-44": "ส่วนต่างต่ำกว่าเกณฑ์ออกสำรวจ ตรวจจากเอกสาร",
+        "P-61": "ติดตามการชำระ", "P-72": "ตรวจสอบบัญชีซ้ำ", "X-999": "หาแปลงในแผนที่"}
 
 
 def expected_counts() -> dict[str, int]:
@@ -294,7 +302,7 @@ def test_owner_id_is_in_no_file_and_owner_name_only_when_asked(maps, maps_no_own
 
 def test_work_packages_are_balanced_with_numbered_stops(maps, browser_page):
     sizes = sorted(p.n_parcels for p in maps.packages)
-    assert sum(sizes) == len(PLANTED) and sizes == [3, 3, 3]  # 9 parcels, about 4 each
+    assert sum(sizes) == len(FIELD) and sizes == [3, 3]  # 6 field stops, about 4 each
     pkg = maps.packages[0]
     assert pkg.map.stat().st_size < 1_000_000
     view = browser_page.open(pkg.map, wait_for=READY)
@@ -334,15 +342,15 @@ def test_worklists_have_the_columns_in_visiting_order(maps):
 def test_zone_packages_follow_the_zones(maps_no_owner):
     labels = {p.label: p.n_parcels for p in maps_no_owner.packages}
     # Z1 holds columns 0-3 (P-00, P-11, P-22, P-33), Z2 columns 4-7.
-    assert labels == {"โซน / zone Z1": 4, "โซน / zone Z2": 5}
-    orphans = (maps_no_owner.out_dir / "orphans.csv").read_text(encoding="utf-8-sig")
-    assert "X-999" in orphans
+    assert labels == {"โซน / zone Z1": 4, "โซน / zone Z2": 2}  # Z2's others are desk work
+    assert "X-999" in desk_rows(maps_no_owner.desk_list)
 
 
 def test_cli_map_writes_index_and_says_what_it_did(town, gisrev_cli, tmp_path):
     result = gisrev_cli("--lgu", LGU, "map", "--year", "2566", "--out", tmp_path, "--packages", "5")
     assert result.code == 0, result.err
-    assert "9 parcels drawn, 1 register rows not on the map, 2 work packages" in result.out
+    assert ("9 parcels drawn, 1 register rows not on the map, 2 work packages (6 field stops), "
+            "5 findings on the desk list (desk_list.xlsx)") in result.out
     assert (tmp_path / "index.html").exists() and (
         tmp_path / "packages" / "package-002.html"
     ).exists()
@@ -410,7 +418,7 @@ def test_overview_links_each_work_package_by_number(maps, browser_page):
 
 def test_rerun_with_fewer_packages_leaves_no_stale_worklists(town, tmp_path):
     make_maps(town, tmp_path, year=YEAR, lgu_code=LGU, packages=2)
-    assert len(list((tmp_path / "packages").glob("package-*.csv"))) == 5
+    assert len(list((tmp_path / "packages").glob("package-*.csv"))) == 3
     make_maps(town, tmp_path, year=YEAR, lgu_code=LGU, packages=9)
     assert sorted(p.name for p in (tmp_path / "packages").iterdir()) == [
         "package-001-print.html",
@@ -442,13 +450,68 @@ def test_a_year_of_orphan_records_only_maps_the_town_and_lists_them(town, tmp_pa
         with town.begin() as conn:
             conn.execute(sa.text("DELETE FROM findings WHERE tax_year = 2022"))
     assert (report.n_drawn, report.n_orphans, report.packages) == (0, 1, [])
-    with (tmp_path / "orphans.csv").open(encoding="utf-8-sig") as fh:
-        assert [r["parcel_code"] for r in csv.DictReader(fh)] == ["X-1"]
+    assert list(desk_rows(report.desk_list)) == ["X-1"]
     view = browser_page.open(report.overview, wait_for=READY)
     assert view.errors() == []
     centre = view.page.evaluate("(() => { const c = window.gisrev.map.getCenter();"
                                 " return [c.lat, c.lng]; })()")
     assert 13.7 < centre[0] < 13.8 and 100.4 < centre[1] < 100.6  # the planted town
+
+
+def desk_rows(path: Path) -> dict[str, dict[str, object]]:
+    """The desk list's rows by parcel code, each by its English header."""
+    sheet = openpyxl.load_workbook(path).active
+    header = [c.value.split(" / ")[1] for c in sheet[1]]
+    return {r[0]: dict(zip(header, r, strict=True))
+            for r in sheet.iter_rows(min_row=2, values_only=True)}
+
+
+def test_packages_hold_the_field_stops_and_never_a_desk_finding(maps):
+    stops: dict[str, int] = {}
+    for p in maps.packages:
+        for r in csv.DictReader(p.csv.read_text(encoding="utf-8-sig").splitlines()):
+            stops[r["parcel_code"]] = p.number
+    assert set(stops) == FIELD and maps.n_field == len(FIELD)
+    for p in [*maps.packages]:
+        text = p.map.read_text(encoding="utf-8") + p.print_page.read_text(encoding="utf-8")
+        assert "P-61" not in text and "P-72" not in text and "X-999" not in text
+    rows = desk_rows(maps.desk_list)
+    assert {code: r["what to do (Thai)"] for code, r in rows.items()} == DESK
+    assert rows["P-33"]["field package"] == stops["P-33"]  # both: visited and followed up
+    assert rows["P-61"]["field package"] is None
+
+
+def test_the_desk_list_has_thai_headers_money_and_formula_safe_cells(maps):
+    sheet = openpyxl.load_workbook(maps.desk_list).active
+    header = [c.value for c in sheet[1]]
+    assert header[:6] == ["รหัสแปลง / parcel code", "เลขที่บัญชี / account",
+                          "เลขที่โฉนด / deed no.", "เจ้าของ / owner", "ข้อค้นพบ / findings",
+                          "รหัสข้อค้นพบ / finding codes"]
+    assert header[-3:] == ["สิ่งที่ต้องทำ / what to do (Thai)",
+                           "สิ่งที่ต้องทำ (อังกฤษ) / what to do", "ชุดงานสำรวจ / field package"]
+    assert sheet.freeze_panes == "B2" and sheet.auto_filter.ref == f"A1:N{len(DESK) + 1}"
+    rows = desk_rows(maps.desk_list)
+    p61 = rows["P-61"]
+    assert (p61["findings"], p61["finding codes"], p61["reason"]) == ("ค้างชำระ", "ARREARS", EVIL)
+    assert (p61["tax assessed (baht)"], p61["tax paid (baht)"], p61["gap (baht)"]) == (
+        100, 50, 777)
+    assert (p61["deed no."], p61["owner"], p61["what to do"]) == (
+        "D1061", OWNER, "follow up the payment")
+    [cell] = [c for c in sheet["G"] if c.value == FORMULA]  # reason: text, never a formula
+    assert cell.data_type == "s"
+    gap = header.index("ส่วนต่าง (บาท) / gap (baht)")
+    assert sheet.cell(row=2, column=gap + 1).number_format == "#,##0.00"
+    widths = [sheet.column_dimensions[c].width for c in "ABCDEFG"]
+    assert widths[0] >= len("X-999") and widths[6] == 60  # reasons wrap at 60 characters
+    # Grouped by what to do (arrears first), largest gap first within each.
+    assert list(rows) == ["P-33", "P-61", "X-999", "P-72", "P-44"]
+
+
+def test_index_links_the_desk_list(maps, browser_page):
+    view = browser_page.open(maps.index)
+    link = view.page.locator('a[href="desk_list.xlsx"]')
+    assert link.count() == 1
+    assert "desk list (no visit needed): 5 findings" in view.page.locator("body").inner_text()
 
 
 def test_locate_me_centres_on_the_phone_position(maps, browser_page):

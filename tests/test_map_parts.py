@@ -79,6 +79,50 @@ def test_two_opt_is_never_longer_than_nearest_neighbour():
     assert length(visiting_order(xy)) <= length(visiting_order(xy, max_passes=0)) + 1e-9
 
 
+def test_a_high_gap_stop_comes_before_a_nearby_low_gap_one():
+    # The biggest gap (50,000) starts the tour. East of it, 10 m and 20 m away, two stops
+    # worth 250 baht; 60 m west, one worth 20,000: it comes before the nearby small ones.
+    xy = np.array([[0, 0], [10, 0], [20, 0], [-60, 0]], dtype=float)
+    assert visiting_order(xy, gaps=[50_000, 250, 250, 20_000]).tolist() == [0, 3, 1, 2]
+    # Worth no more than they are, the west stop waits: the short walk does the near ones.
+    assert visiting_order(xy, gaps=[50_000, 250, 250, 250]).tolist() == [0, 1, 2, 3]
+    # Alike gaps: the walk stays a short one (end to end along a street).
+    xs = np.array([50.0, 10, 40, 0, 30, 20])
+    order = visiting_order(np.column_stack([xs, np.zeros(6)]), gaps=np.full(6, 500.0))
+    assert np.abs(np.diff(xs[order])).sum() <= 60  # 50 m street, one step back at most
+
+
+def test_value_weighted_moves_change_the_cost_by_what_they_claim():
+    from gisrev.outputs.maps._packages import (
+        _DISTANCE_WEIGHT,
+        _best_relocation,
+        _best_reversal,
+        _distances,
+        _weights,
+    )
+
+    def cost(order, dist, w):
+        waiting = 1.0 - np.concatenate([[0.0], np.cumsum(w[order])])
+        return sum(dist[order[k - 1], order[k]] * (waiting[k] + _DISTANCE_WEIGHT)
+                   for k in range(1, len(order)))
+
+    rng = np.random.default_rng(4)
+    for _ in range(40):
+        n = int(rng.integers(3, 10))
+        dist = _distances(rng.uniform(0, 100, (n, 2)))
+        w, order = _weights(rng.uniform(0, 1000, n), n), rng.permutation(n)
+        base = cost(order, dist, w)
+        delta, i, j = _best_reversal(order, dist, w)
+        turned = np.concatenate([order[:i], order[i : j + 1][::-1], order[j + 1 :]])
+        assert cost(turned, dist, w) - base == pytest.approx(delta, abs=1e-9)
+        delta, a, b = _best_relocation(order, dist, w)
+        moved = np.insert(np.delete(order, a), b, order[a])
+        assert cost(moved, dist, w) - base == pytest.approx(delta, abs=1e-9)
+        best = min(cost(np.insert(np.delete(order, x), y, order[x]), dist, w)
+                   for x in range(1, n) for y in range(1, n) if x != y)
+        assert best - base == pytest.approx(delta, abs=1e-9)
+
+
 @pytest.mark.parametrize("values", [[0], [1, -1, 2**40, -(2**40)], list(range(-300, 300, 7))])
 def test_packed_integers_round_trip(values):
     assert unpack_ints(pack_ints(values)) == values

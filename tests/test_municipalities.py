@@ -147,3 +147,105 @@ def test_field_min_gap_is_a_number_under_thresholds(tmp_path: Path) -> None:
 
 def test_the_default_field_min_gap_is_the_same_in_settings_and_database() -> None:
     assert config.DEFAULT_FIELD_MIN_GAP == municipalities.DEFAULT_FIELD_MIN_GAP == 200.0
+
+
+# ---- The municipality is explicit: writing needs one, reading may find the only one ----
+
+NO_LGU = (
+    "gisrev: error: no municipality given: pass --lgu CODE, set GISREV_LGU, "
+    "or put lgu_code in gisrev.toml's [project]\n"
+)
+
+
+def _row_counts(engine: Engine) -> dict[str, int]:
+    """Rows in every table of the database's schema (the check that nothing was written)."""
+    with engine.connect() as conn:
+        names = conn.execute(sa.text(
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1"
+        )).scalars().all()
+        return {n: conn.execute(sa.text(f'SELECT count(*) FROM "{n}"')).scalar_one()
+                for n in names}
+
+
+@pytest.fixture
+def nowhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty working folder (no gisrev.toml) and no GISREV_LGU."""
+    folder = tmp_path / "empty"
+    folder.mkdir()
+    monkeypatch.chdir(folder)
+    monkeypatch.delenv("GISREV_LGU", raising=False)
+    return folder
+
+
+def test_analyze_without_a_municipality_is_one_line_and_writes_nothing(
+    gisrev_cli, clean_db: Engine, nowhere: Path
+) -> None:
+    before = _row_counts(clean_db)
+    assert "analysis_runs" in before and "findings" in before
+    result = gisrev_cli("analyze", "--year", "2566")
+    assert (result.code, result.err, result.out) == (2, NO_LGU, "")
+    assert _row_counts(clean_db) == before
+    assert list(nowhere.iterdir()) == []
+
+
+def test_every_command_that_writes_refuses_without_a_municipality(
+    gisrev_cli, clean_db: Engine, nowhere: Path, tmp_path: Path
+) -> None:
+    csv = _register_csv(tmp_path / "r.csv", ["ชม-001", "2566", "vacant"])
+    x, y = chiang_mai_xy(32647)
+    gpkg = write_vector(tmp_path / "parcels.gpkg", [{"parcel_code": "P1"}], [utm_square(x, y)],
+                       crs=32647)
+    survey = write_csv(tmp_path / "s.csv", ["parcel_code", "visited_at", "outcome"],
+                       [["P1", "2023-08-14", "registered"]])
+    before = _row_counts(clean_db)
+    for args in (("load", "parcels", gpkg), ("load", "register", csv),
+                 ("survey", "import", survey)):
+        result = gisrev_cli(*args)
+        assert (result.code, result.err) == (2, NO_LGU), args
+    assert _row_counts(clean_db) == before
+
+
+def test_the_library_writes_no_run_without_a_municipality(clean_db: Engine) -> None:
+    from gisrev.analyze import run_analysis
+    from gisrev.errors import NoMunicipalityError
+
+    before = _row_counts(clean_db)
+    with pytest.raises(NoMunicipalityError, match="pass --lgu CODE, set GISREV_LGU"):
+        run_analysis(clean_db, year=2566, settings=Settings())
+    with clean_db.begin() as conn, pytest.raises(NoMunicipalityError):
+        municipalities.save_municipality(conn, Settings())
+    assert _row_counts(clean_db) == before
+
+
+def _analysed(engine: Engine, code: str, *, gap: float) -> None:
+    """An analysis run of 2566 (2023) for ``code`` with one UNREGISTERED finding."""
+    with engine.begin() as conn:
+        run = conn.execute(sa.text(
+            "INSERT INTO analysis_runs (lgu_code, tax_year) VALUES (:lgu, 2023) RETURNING id"
+        ), {"lgu": code}).scalar_one()
+        conn.execute(sa.text(
+            "INSERT INTO findings (lgu_code, tax_year, analysis_run_id, parcel_code, flags, gap,"
+            " priority) VALUES (:lgu, 2023, :run, :code, ARRAY['UNREGISTERED'], :gap, 1)"
+        ), {"lgu": code, "run": run, "code": f"{code}-1", "gap": gap})
+
+
+def test_a_reading_command_uses_the_only_municipality_and_names_several(
+    gisrev_cli, clean_db: Engine, nowhere: Path
+) -> None:
+    _analysed(clean_db, "501005", gap=700)
+    result = gisrev_cli("export", "findings", "--year", "2566", "--out", "f.csv")
+    assert result.code == 0, result.err
+    assert "501005-1" in (nowhere / "f.csv").read_text(encoding="utf-8-sig")
+
+    _analysed(clean_db, "501004", gap=300)
+    for args in (("export", "findings", "--year", "2566", "--out", "g.csv"),
+                 ("map", "--year", "2566", "--out", "maps"),
+                 ("report", "--year", "2566", "--out", "r.html")):
+        result = gisrev_cli(*args)
+        assert (result.code, result.err) == (2, (
+            "gisrev: error: the database holds several municipalities for tax year 2566 (2023)"
+            " (501004, 501005); pass --lgu CODE\n"
+        )), args
+    result = gisrev_cli("--lgu", "501004", "export", "findings", "--year", "2566", "--out", "g.csv")
+    assert result.code == 0, result.err
+    assert "501004-1" in (nowhere / "g.csv").read_text(encoding="utf-8-sig")

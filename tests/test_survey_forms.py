@@ -33,24 +33,34 @@ def town(clean_db):
         run = conn.execute(sa.text(
             "INSERT INTO analysis_runs (lgu_code, tax_year) VALUES ('000000', 2023) RETURNING id"
         )).scalar_one()
-        for code, pid, prio, reason in (("A-1", ids["A-1"], 2, "ไม่มีในทะเบียน"),
-                                        ("=B-2", ids["=B-2"], 1, "ชำระต่ำ"),
-                                        ("ORPH-9", None, 3, "ไม่พบแปลง")):
+        # Two field stops and a desk finding (the orphan), which no form lists.
+        for code, pid, prio, reason, flag, gap in (
+            ("A-1", ids["A-1"], 2, "ไม่มีในทะเบียน", "UNREGISTERED", None),
+            ("=B-2", ids["=B-2"], 1, "ชำระต่ำ", "UNDERPAID", 5000),
+            ("ORPH-9", None, 3, "ไม่พบแปลง", "ORPHAN_RECORD", 900),
+        ):
             conn.execute(sa.text(
                 "INSERT INTO findings (lgu_code, tax_year, analysis_run_id, parcel_id, parcel_code,"
-                " flags, reason_th, priority) VALUES ('000000', 2023, :run, :p, :c, :f, :r, :o)"
-            ), {"run": run, "p": pid, "c": code, "f": ["UNDERPAID"], "r": reason, "o": prio})
+                " flags, reason_th, priority, gap) VALUES ('000000', 2023, :run, :p, :c, :f, :r,"
+                " :o, :g)"
+            ), {"run": run, "p": pid, "c": code, "f": [flag], "r": reason, "o": prio, "g": gap})
     return town
 
 
-def test_one_form_of_all_findings_in_priority_order(town, tmp_path):
+def test_one_form_of_the_field_stops_in_priority_order(town, tmp_path):
     [form] = write_survey_forms(town.engine, tmp_path, year=2566, lgu_code=LGU)
-    assert (form.name, form.n_parcels) == ("all", 3)
+    assert (form.name, form.n_parcels) == ("all", 2)
     with form.csv.open(encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.reader(fh))
     assert rows[0] == FIELDS
-    assert [r[:3] for r in rows[1:]] == [["'=B-2", "ชำระต่ำ", ""], ["A-1", "ไม่มีในทะเบียน", ""],
-                                         ["ORPH-9", "ไม่พบแปลง", ""]]
+    assert [r[:3] for r in rows[1:]] == [["'=B-2", "ชำระต่ำ", ""], ["A-1", "ไม่มีในทะเบียน", ""]]
+
+
+def test_a_year_of_desk_work_only_writes_no_form(town, tmp_path):
+    with town.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE findings SET flags = ARRAY['ARREARS']"))
+    with pytest.raises(InputError, match=r"no field stops: its 3 finding\(s\) are desk work"):
+        write_survey_forms(town.engine, tmp_path, year=2566, lgu_code=LGU)
 
 
 def test_xlsx_form_has_drop_down_lists_and_checks(town, tmp_path):
@@ -76,8 +86,7 @@ def test_geopackage_for_qfield_has_shapes_domains_and_value_tables(town, tmp_pat
     assert {"outcome_values", "found_use_values"} <= set(layers)
     gdf = pyogrio.read_dataframe(form.gpkg, layer="survey")
     assert gdf.crs.to_epsg() == 4326
-    assert list(gdf["parcel_code"]) == ["=B-2", "A-1", "ORPH-9"]
-    assert gdf.geometry.iloc[2] is None  # orphan register row: not on the map
+    assert list(gdf["parcel_code"]) == ["=B-2", "A-1"]  # the orphan is desk work
     assert 100.4 < gdf.geometry.iloc[1].centroid.x < 100.6  # near Ayutthaya
     info = pyogrio.read_info(form.gpkg, layer="survey")
     types = dict(zip(info["fields"], info["dtypes"], strict=True))
@@ -105,7 +114,7 @@ def test_xlsform_lists_the_worklist_parcels(town, tmp_path):
     assert names[:10] == [f for f in FIELDS if f != "reason"] + ["location"]
     parcels = [r[1] for r in wb["choices"].iter_rows(min_row=2, values_only=True)
                if r[0] == "parcel"]
-    assert parcels == ["=B-2", "A-1", "ORPH-9"]
+    assert parcels == ["=B-2", "A-1"]
 
 
 def test_filled_in_xlsx_and_geopackage_come_back_through_import(town, tmp_path):
@@ -116,20 +125,20 @@ def test_filled_in_xlsx_and_geopackage_come_back_through_import(town, tmp_path):
         dt.datetime(2023, 8, 14), "สมชาย", "residential", 1, "registered")
     wb.save(form.xlsx)
     rep = import_survey(town.engine, form.xlsx, lgu_code=LGU)
-    assert (rep.n_loaded, rep.n_blank, rep.n_rejected) == (1, 2, 0)
+    assert (rep.n_loaded, rep.n_blank, rep.n_rejected) == (1, 1, 0)
 
     # what comes back from QField: the layer with one parcel's attributes filled in
     gdf = pyogrio.read_dataframe(form.gpkg, layer="survey")
     gdf["visited_at"] = gdf["visited_at"].astype("datetime64[ms]")
     gdf.loc[0, ["visited_at", "found_use", "buildings_count", "outcome"]] = (
         pd.Timestamp("2023-09-01"), "other", 2, "corrected")
-    gdf.loc[2, ["visited_at", "outcome"]] = (pd.Timestamp("2023-09-02"), "maybe")
+    gdf.loc[1, ["visited_at", "outcome"]] = (pd.Timestamp("2023-09-02"), "maybe")
     back = tmp_path / "from-qfield.gpkg"
     pyogrio.write_dataframe(gdf, back, layer="survey")
     rep = import_survey(town.engine, back, lgu_code=LGU)
-    assert (rep.n_loaded, rep.n_blank, rep.n_rejected) == (1, 1, 1), rep.rejects
+    assert (rep.n_loaded, rep.n_blank, rep.n_rejected) == (1, 0, 1), rep.rejects
     assert str(rep.rejects[0]) == (
-        f"{back}, feature 3, field 'outcome': 'maybe', expected one of registered, corrected,"
+        f"{back}, feature 2, field 'outcome': 'maybe', expected one of registered, corrected,"
         " not_found, refused, no_change"
     )
     with town.engine.connect() as conn:
@@ -147,6 +156,7 @@ def test_filled_in_xlsx_and_geopackage_come_back_through_import(town, tmp_path):
 def test_one_form_per_worklist_that_gisrev_map_wrote(town, tmp_path):
     maps = tmp_path / "maps"
     (maps / "packages").mkdir(parents=True)
+    # orphans.csv, as an older gisrev wrote it, is desk work: no form.
     for stem, codes in (("packages/package-001", ["A-1"]), ("packages/package-002", ["=B-2"]),
                         ("orphans", ["ORPH-9"])):
         frame = pd.DataFrame({"order": range(1, len(codes) + 1), "parcel_code": codes,
@@ -155,8 +165,7 @@ def test_one_form_per_worklist_that_gisrev_map_wrote(town, tmp_path):
         write_worklist(frame, maps / stem)
     forms = write_survey_forms(town.engine, tmp_path / "forms", year=2023, lgu_code=LGU,
                                maps_dir=maps)
-    assert [(f.name, f.n_parcels) for f in forms] == [
-        ("package-001", 1), ("package-002", 1), ("orphans", 1)]
+    assert [(f.name, f.n_parcels) for f in forms] == [("package-001", 1), ("package-002", 1)]
     with forms[1].csv.open(encoding="utf-8-sig") as fh:
         assert fh.read().splitlines()[1].startswith("'=B-2,x,")  # the code survives the trip
 
@@ -171,7 +180,7 @@ def test_missing_worklists_or_findings_say_what_to_run(clean_db, tmp_path):
 def test_cli_survey_form(town, tmp_path, gisrev_cli):
     result = gisrev_cli("survey", "form", "--year", "2566", "--out", tmp_path / "forms")
     assert result.code == 0, result.err
-    assert "Wrote 1 survey form(s) for 3 parcel(s)" in result.out
+    assert "Wrote 1 survey form(s) for 2 parcel(s)" in result.out
     assert (tmp_path / "forms" / "all-survey.gpkg").exists()
 
 
@@ -182,6 +191,6 @@ def test_filled_in_csv_form_keeps_a_code_that_looks_like_a_formula(town, tmp_pat
     lines[1] = lines[1].replace(",,,,,,,,", ",2023-08-14,Malee,other,1,1,note,,corrected")
     form.csv.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
     rep = import_survey(town.engine, form.csv, lgu_code=LGU)
-    assert (rep.n_loaded, rep.n_blank, rep.n_rejected) == (1, 2, 0), rep.rejects
+    assert (rep.n_loaded, rep.n_blank, rep.n_rejected) == (1, 1, 0), rep.rejects
     with town.engine.connect() as conn:
         assert conn.execute(sa.text("SELECT parcel_code FROM survey_visits")).scalar() == "=B-2"

@@ -192,25 +192,25 @@ def test_cli_reports_counts_and_shows_rejects(town, tmp_path, gisrev_cli):
         "P-0001,,2023-08-14,Somchai,commercial,2,3,,,registered",
         "P-0404,,2023-08-14,Somchai,commercial,2,3,,,registered",
     )
-    result = gisrev_cli("survey", "import", path)
+    result = gisrev_cli("--lgu", LGU, "survey", "import", path)
     assert result.code == 0, result.err
     assert "Imported 1 new visit(s) from survey.csv" in result.out
     assert "row 3, field 'parcel_code': 'P-0404', expected a parcel code" in result.out
-    again = gisrev_cli("survey", "import", path)
+    again = gisrev_cli("--lgu", LGU, "survey", "import", path)
     assert "Imported 0 new visit(s)" in again.out and "1 already imported" in again.out
 
 
 def test_cli_bad_file_is_one_line_exit_2(town, tmp_path, gisrev_cli):
     path = tmp_path / "visits.txt"
     path.write_text("hello", encoding="utf-8")
-    result = gisrev_cli("survey", "import", path)
+    result = gisrev_cli("--lgu", LGU, "survey", "import", path)
     assert result.code == 2
     assert result.err.count("\n") == 1 and "unknown survey file type '.txt'" in result.err
     missing = tmp_path / "nope.csv"
     headerless = tmp_path / "noheader.csv"
     headerless.write_text("a,b\n1,2\n", encoding="utf-8")
-    assert "survey file not found" in gisrev_cli("survey", "import", missing).err
-    assert "no parcel_code column" in gisrev_cli("survey", "import", headerless).err
+    assert "survey file not found" in gisrev_cli("--lgu", LGU, "survey", "import", missing).err
+    assert "no parcel_code column" in gisrev_cli("--lgu", LGU, "survey", "import", headerless).err
 
 
 def test_an_odk_central_export_keeps_the_gps_position(town, tmp_path):
@@ -261,7 +261,7 @@ def test_cli_unreadable_survey_file_is_one_line_exit_2(town, tmp_path, gisrev_cl
                                                        says):
     path = tmp_path / name
     path.write_bytes(content)
-    result = gisrev_cli("survey", "import", path)
+    result = gisrev_cli("--lgu", LGU, "survey", "import", path)
     assert result.code == 2
     assert result.err.count("\n") == 1
     assert str(path) in result.err and says in result.err

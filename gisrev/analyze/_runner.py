@@ -95,7 +95,7 @@ def _params(year: int, settings: Settings) -> dict[str, Any]:
     """Return the values the SQL steps bind (``run_id`` is added once the run is recorded)."""
     th = settings.thresholds
     return {
-        "lgu": settings.lgu_code,
+        "lgu": settings.require_lgu_code(),
         "year": year,
         "year_be": str(be(year)),
         "underpaid_min_baht": th.underpaid_min_baht,
@@ -349,7 +349,7 @@ def run_analysis(
     return AnalysisReport(
         run_id=run_id,
         tax_year=year,
-        lgu_code=settings.lgu_code,
+        lgu_code=settings.require_lgu_code(),
         n_parcels=totals.n_parcels,
         n_register=totals.n_register,
         matched=totals.matched,

@@ -30,6 +30,27 @@ class CliContext:
             self.config_path, database_url=self.database_url, lgu_code=self.lgu_code
         )
 
+    def writing_lgu(self) -> str:
+        """Return the municipality a command writes for; refuse (one line) when none is given.
+
+        Checked before anything is read or written: no row is ever written under a
+        placeholder code (DESIGN.md, "The municipality is explicit").
+        """
+        return self.settings.require_lgu_code()
+
+    def reading_lgu(self, year: int | None) -> str:
+        """Return the municipality a command reads: the one given, else the only one analysed.
+
+        With none given and several analysed for ``year``, the one-line error names them
+        and says to pass ``--lgu CODE``.
+        """
+        if self.settings.lgu_code is not None:
+            return self.settings.lgu_code
+        from gisrev.db.session import connection, resolve_lgu
+
+        with connection(self.engine()) as conn:
+            return resolve_lgu(conn, year, None, how="pass --lgu CODE")
+
     def engine(self) -> Engine:
         """Return a checked engine; the first call connects."""
         if self._engine is None:

@@ -16,6 +16,7 @@ def analyze(obj: CliContext, year: int, quiet: bool) -> None:
 
     Running it again for the same year replaces that year's findings.
     """
+    obj.writing_lgu()  # before connecting: no run is written without a municipality
     from gisrev.analyze import run_analysis
 
     report = run_analysis(obj.engine(), year=year, settings=obj.settings)

@@ -19,14 +19,22 @@ def db() -> None:
               help="Working CRS for new databases (default from gisrev.toml, 32647).")
 @click.pass_obj
 def init(obj: CliContext, srid: int | None) -> None:
-    """Create or upgrade the schema; safe to repeat."""
+    """Create or upgrade the schema; safe to repeat.
+
+    With a municipality (--lgu, GISREV_LGU or gisrev.toml), its names and thresholds are
+    recorded too; without one, only the schema is made.
+    """
     engine = obj.engine()
     srid = srid or database_srid(engine) or obj.settings.working_srid
+    lgu_code = obj.settings.lgu_code
     with engine.begin() as conn:
         init_db(conn, srid=srid)
-        if obj.settings.has_lgu_code:  # gisrev.toml's municipality: names and thresholds
+        if lgu_code is not None:  # gisrev.toml's municipality: names and thresholds
             save_municipality(conn, obj.settings)
-    click.echo(f"schema version {SCHEMA_VERSION}, working CRS EPSG:{srid}")
+    recorded = f"; municipality {lgu_code} recorded" if lgu_code is not None else (
+        "; no municipality recorded (give one with --lgu CODE, GISREV_LGU or gisrev.toml)"
+    )
+    click.echo(f"schema version {SCHEMA_VERSION}, working CRS EPSG:{srid}{recorded}")
 
 
 @db.command("readonly-role")

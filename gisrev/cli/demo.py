@@ -24,18 +24,19 @@ BUNDLED_TOWN = Path("data") / "sample-town"
 
 @dataclasses.dataclass
 class DemoRun:
-    """What every step gets: the town folder, the settings, where outputs go."""
+    """What every step gets: the town folder, the settings, its municipality, where outputs go."""
 
     obj: CliContext
     town: Path
     out: Path
     settings: Settings
+    lgu_code: str
 
     def cli(self, *args: str) -> None:
         """Run a ``gisrev`` command in-process with the demo's database and municipality."""
         from gisrev.cli import cli
 
-        options = ["--db", self.settings.database_url, "--lgu", self.settings.lgu_code]
+        options = ["--db", self.settings.database_url, "--lgu", self.lgu_code]
         if (self.town / "gisrev.toml").exists():
             options += ["--config", str(self.town / "gisrev.toml")]
         if self.obj.debug:
@@ -96,7 +97,9 @@ def run_demo(obj: CliContext, town: Path, out: Path, *, steps: list[Step] | None
         database_url=obj.database_url,
         lgu_code=obj.lgu_code,
     )
-    run = DemoRun(obj=obj, town=town, out=out, settings=settings)
+    # Every step writes for one municipality: refuse before the first if none is named.
+    run = DemoRun(obj=obj, town=town, out=out, settings=settings,
+                  lgu_code=settings.require_lgu_code())
     out.mkdir(parents=True, exist_ok=True)
     todo = STEPS if steps is None else steps
     for i, step in enumerate(todo, start=1):
@@ -114,7 +117,7 @@ def _print_summary(run: DemoRun) -> None:
     from gisrev.outputs.summary import summary
 
     engine = make_engine(run.settings.database_url)
-    lgu = run.settings.lgu_code
+    lgu = run.lgu_code
     first_year, second_year = tax_year(2566), tax_year(2567)  # the demo's steps name them BE
     try:
         with engine.connect() as conn:

@@ -24,7 +24,7 @@ def findings(obj: CliContext, year: int, out: Path) -> None:
     """Export the year's findings in survey order."""
     from gisrev.outputs.export import export_findings
 
-    n = export_findings(obj.engine(), out, year=year, lgu_code=obj.settings.lgu_code)
+    n = export_findings(obj.engine(), out, year=year, lgu_code=obj.reading_lgu(year))
     click.echo(f"{n:,} findings written to {out}")
 
 

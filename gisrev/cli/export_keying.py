@@ -23,7 +23,7 @@ def keying(obj: CliContext, year: int, out: Path) -> None:
     if out.suffix.lower() != ".xlsx":
         msg = f"{out}: the keying sheet is written as .xlsx; pass --out FILE.xlsx"
         raise InputError(msg)
-    n = write_keying_sheet(obj.engine(), out, year=year, lgu_code=obj.settings.lgu_code)
+    n = write_keying_sheet(obj.engine(), out, year=year, lgu_code=obj.reading_lgu(year))
     click.echo(
         f"Wrote {n:,} confirmed parcel(s) for tax year {be(year)} to {out} "
         "(no owner ID numbers)."

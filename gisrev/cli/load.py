@@ -59,6 +59,7 @@ def _vector_command(kind: str) -> click.Command:
         mapping: str | None,
         strict: bool,
     ) -> None:
+        obj.writing_lgu()
         from gisrev.load import load_vector
 
         report = load_vector(
@@ -89,6 +90,9 @@ for _kind in ("parcels", "buildings", "zones"):
 @click.option("--year", type=TAX_YEAR, metavar="Y",
               help="Tax year (BE or CE) for rows without one.")
 @click.option("--encoding", help="CSV encoding (default: detected: UTF-8, UTF-8 BOM or cp874).")
+@click.option("--header-row", type=click.IntRange(min=1), metavar="N",
+              help="Row (as the spreadsheet numbers it) that holds the column names "
+                   "(default: found below any title rows).")
 @click.option("--strict", is_flag=True, help="Fail, loading nothing, if any row is rejected.")
 @click.pass_obj
 def register(
@@ -98,9 +102,15 @@ def register(
     mapping: str | None,
     year: int | None,
     encoding: str | None,
+    header_row: int | None,
     strict: bool,
 ) -> None:
-    """Load the tax register from CSV or XLSX (Thai LTAX headers recognised)."""
+    """Load the tax register from CSV or XLSX (Thai LTAX headers recognised).
+
+    Title rows above the header are passed over and totals rows are skipped, both
+    reported in the summary.
+    """
+    obj.writing_lgu()
     from gisrev.load import load_register
 
     report = load_register(
@@ -112,5 +122,6 @@ def register(
         year=year,
         strict=strict,
         encoding=encoding,
+        header_row=header_row,
     )
     _show(report)

@@ -14,7 +14,7 @@ from gisrev.cli._context import TAX_YEAR, CliContext
     "out_dir",
     type=click.Path(file_okay=False),
     required=True,
-    help="Folder to write index.html, overview.html and packages/ into.",
+    help="Folder to write index.html, overview.html, packages/ and desk_list.xlsx into.",
 )
 @click.option(
     "--packages",
@@ -39,14 +39,20 @@ def map_command(
     show_owner: bool,
     tiles: str | None,
 ) -> None:
-    """Write offline survey maps, work packages and worklists."""
+    """Write offline survey maps, work packages of field stops, worklists and the desk list.
+
+    Work packages hold what needs a visit (unregistered parcels, undeclared buildings, and
+    other findings worth at least the municipality's field_min_gap); arrears, duplicate
+    accounts, register rows not on the map, smaller gaps and parcels a survey resolved go to
+    desk_list.xlsx. Stops are visited biggest gap first, weighed against the walk.
+    """
     from gisrev.outputs.maps import make_maps
 
     report = make_maps(
         obj.engine(),
         out_dir,
         year=year,
-        lgu_code=obj.settings.lgu_code,
+        lgu_code=obj.reading_lgu(year),
         packages=packages,
         by=by,
         show_owner=show_owner,
@@ -54,6 +60,7 @@ def map_command(
     )
     click.echo(
         f"{report.n_drawn} parcels drawn, {report.n_orphans} register rows not on the map, "
-        f"{len(report.packages)} work packages; overview {report.overview_bytes / 1e6:.1f} MB; "
-        f"open {report.index}"
+        f"{len(report.packages)} work packages ({report.n_field} field stops), "
+        f"{report.n_desk} findings on the desk list (desk_list.xlsx); "
+        f"overview {report.overview_bytes / 1e6:.1f} MB; open {report.index}"
     )

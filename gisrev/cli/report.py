@@ -27,7 +27,7 @@ def report(obj: CliContext, year: int, out: Path, top: int) -> None:
     from gisrev.outputs.report import write_report
     from gisrev.outputs.summary import summary
 
-    lgu_code = obj.settings.lgu_code
+    lgu_code = obj.reading_lgu(year)
     with connection(obj.engine()) as conn:
         path = write_report(conn, out, year=year, lgu_code=lgu_code, top=top)
         totals = summary(conn, year, lgu_code=lgu_code, top=0).totals

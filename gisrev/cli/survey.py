@@ -26,9 +26,10 @@ def import_command(obj: CliContext, path: Path, strict: bool) -> None:
     Visits are kept as history; importing the same file again changes nothing.
     Bad rows go to the reject report with their reasons.
     """
+    lgu_code = obj.writing_lgu()
     from gisrev.survey import import_survey
 
-    rep = import_survey(obj.engine(), path, lgu_code=obj.settings.lgu_code, strict=strict)
+    rep = import_survey(obj.engine(), path, lgu_code=lgu_code, strict=strict)
     click.echo(
         f"Imported {rep.n_loaded:,} new visit(s) from {path.name} in {rep.duration_s:.1f} s "
         f"(read {rep.n_read:,} rows: {rep.n_already:,} already imported, {rep.n_blank:,} not "
@@ -52,12 +53,12 @@ def import_command(obj: CliContext, path: Path, strict: bool) -> None:
 def form_command(obj: CliContext, year: int, out: Path, maps_dir: Path | None) -> None:
     """Write survey forms: CSV and XLSX templates, a QField GeoPackage and an ODK XLSForm.
 
-    With --maps, one set per worklist `gisrev map` wrote; otherwise one set
-    listing every finding of the year in priority order.
+    With --maps, one set per work package `gisrev map` wrote; otherwise one set
+    listing the year's field stops (desk work left out) in priority order.
     """
     from gisrev.survey import write_survey_forms
 
-    forms = write_survey_forms(obj.engine(), out, year=year, lgu_code=obj.settings.lgu_code,
+    forms = write_survey_forms(obj.engine(), out, year=year, lgu_code=obj.reading_lgu(year),
                                maps_dir=maps_dir)
     n = sum(f.n_parcels for f in forms)
     click.echo(f"Wrote {len(forms)} survey form(s) for {n:,} parcel(s) to {out}:")

@@ -15,6 +15,8 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from gisrev.errors import NoMunicipalityError
+
 #: Baht: the field-visit minimum gap of a municipality nothing was recorded for
 #: (DESIGN.md's default; gisrev.config.DEFAULT_FIELD_MIN_GAP is the settings' own).
 DEFAULT_FIELD_MIN_GAP = 200.0
@@ -48,8 +50,8 @@ class MunicipalitySettings(Protocol):
     """What :func:`save_municipality` reads of the settings (:class:`gisrev.config.Settings`)."""
 
     @property
-    def lgu_code(self) -> str:
-        """The municipality's code."""
+    def lgu_code(self) -> str | None:
+        """The municipality's code; None when none was given (nothing is then saved)."""
 
     @property
     def name_th(self) -> str | None:
@@ -90,11 +92,19 @@ def save_municipality(conn: Connection, settings: MunicipalitySettings) -> None:
 
     A name the settings do not give keeps the one recorded before.
 
+    Raises
+    ------
+    NoMunicipalityError
+        When the settings name no municipality: no row is ever written under a
+        placeholder code.
+
     Examples
     --------
     >>> with engine.begin() as conn:  # doctest: +SKIP
     ...     save_municipality(conn, load_settings("gisrev.toml"))
     """
+    if settings.lgu_code is None:
+        raise NoMunicipalityError
     values = {
         "lgu": settings.lgu_code,
         "name_th": settings.name_th,

@@ -19,7 +19,7 @@ from gisrev.db.engine import transaction
 from gisrev.db.municipalities import DEFAULT_FIELD_MIN_GAP
 from gisrev.errors import DatabaseError
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 
 @dataclasses.dataclass(frozen=True)
@@ -168,7 +168,9 @@ def tables(srid: int = 32647) -> Tables:
         sa.Column("owner_name", sa.Text),
         sa.Column("owner_id", sa.Text),  # personal data: never on a map or in a log
         sa.Column("owner_type", sa.Text),  # individual | juristic
-        sa.Column("declared_use", sa.Text),  # agriculture | residential | other | vacant | mixed
+        # agriculture | residential | residential-primary | residential-primary-building |
+        # residential-other | other | vacant | mixed (a sub-case kept as the register gives it)
+        sa.Column("declared_use", sa.Text),
         sa.Column("declared_area_sqwah", sa.Float),
         sa.Column("land_value", sa.Float),
         sa.Column("building_value", sa.Float),
@@ -176,6 +178,14 @@ def tables(srid: int = 32647) -> Tables:
         sa.Column("tax_assessed", sa.Float),
         sa.Column("tax_paid", sa.Float),
         sa.Column("paid_date", sa.Date),
+        # What the account holds and the Department of Lands' keys, where the register has
+        # them; NULL when absent or blank (unknown, read as land+building for holding).
+        sa.Column("holding", sa.Text),  # land+building | land | building | unit | share
+        sa.Column("unit_no", sa.Text),  # condominium unit number (holding 'unit')
+        sa.Column("share", sa.Float),  # 0 < share <= 1 of the land (holding 'share')
+        sa.Column("map_sheet", sa.Text),  # ระวาง
+        sa.Column("land_no", sa.Text),  # เลขที่ดิน
+        sa.Column("deed_type", sa.Text),  # ประเภทเอกสารสิทธิ์, as the register writes it
         sa.Column("attrs", JSONB),
         sa.Column("source_row", sa.Integer),
         run_ref(),
@@ -331,6 +341,15 @@ _UPGRADES: dict[int, tuple[str, ...]] = {
     # 5: municipalities, a new table: create_all makes it, and `db init` or the next load
     # fills the configured municipality's row; every other table is left as it was.
     5: (),
+    # 6: the register's optional account fields (issue 14): what an account holds and the
+    # Department of Lands' keys. Nullable: a register without them keeps NULL (unknown).
+    6: tuple(
+        f"ALTER TABLE register ADD COLUMN IF NOT EXISTS {column} {kind}"
+        for column, kind in (
+            ("holding", "text"), ("unit_no", "text"), ("share", "double precision"),
+            ("map_sheet", "text"), ("land_no", "text"), ("deed_type", "text"),
+        )
+    ),
 }
 
 

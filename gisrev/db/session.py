@@ -40,7 +40,9 @@ def connection(bind: Engine | Connection) -> AbstractContextManager[Connection]:
     return contextlib.nullcontext(bind)
 
 
-def resolve_lgu(conn: Connection, year: int | None, lgu_code: str | None) -> str:
+def resolve_lgu(
+    conn: Connection, year: int | None, lgu_code: str | None, *, how: str = "pass lgu_code="
+) -> str:
     """Return the municipality to read: ``lgu_code`` if given, else the only one analysed.
 
     Parameters
@@ -51,6 +53,9 @@ def resolve_lgu(conn: Connection, year: int | None, lgu_code: str | None) -> str
         Tax year (CE) the municipality must have been analysed for; None for any year.
     lgu_code
         The municipality asked for, or None for "the only one in the database".
+    how
+        How the caller names a municipality, for the message when several could be meant:
+        ``"pass lgu_code="`` in Python, ``"pass --lgu CODE"`` on the command line.
 
     Returns
     -------
@@ -84,8 +89,7 @@ def resolve_lgu(conn: Connection, year: int | None, lgu_code: str | None) -> str
         raise InputError(msg)
     if len(analysed) > 1:
         msg = (
-            f"the database holds several municipalities{when} ({', '.join(analysed)}); "
-            "pass lgu_code="
+            f"the database holds several municipalities{when} ({', '.join(analysed)}); {how}"
         )
         raise InputError(msg)
     return analysed[0]

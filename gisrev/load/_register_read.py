@@ -12,6 +12,8 @@ import codecs
 import contextlib
 import csv
 import io
+import itertools
+from collections import Counter
 from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,7 @@ Records = Iterator[tuple[int, list[Any]]]
 
 _BOM = b"\xef\xbb\xbf"
 _SCAN_BYTES = 1 << 20
+_DELIMITER_LINES = 20  # the header is searched for in as many rows
 _XLSX = {".xlsx", ".xlsm"}
 _CSV = {".csv", ".txt", ".tsv"}
 
@@ -120,12 +123,38 @@ def _csv_records(path: str, encoding: str | None) -> Iterator[Records]:
     """Open the CSV and give its numbered records as a C-level iterator (no Python per row)."""
     text_encoding, skip_bom = _csv_encoding(path, encoding)
     with _open_text(path, text_encoding, skip_bom=skip_bom) as text:
-        first = ""
-        while "\n" not in first and (block := text.read(1 << 16)):
-            first += block
-    delimiter = max(",;\t|", key=first.split("\n", 1)[0].count)
+        delimiter = _delimiter(text)
     with _open_text(path, text_encoding, skip_bom=skip_bom) as text:
         yield enumerate(csv.reader(text, delimiter=delimiter), start=1)
+
+
+def _delimiter(text: io.TextIOWrapper) -> str:
+    """Return the delimiter (, ; tab or |) that splits the top records most consistently.
+
+    The top records, not the first line alone: title rows above the header (a
+    municipality's name, a report title) may hold no delimiter, or a comma inside their
+    text. The delimiter is the one under which most records have the same number of
+    cells, more than one (the header's and each row's), so the thousands separators in
+    ``1,234.50`` cannot outvote ``;``; quoted cells are read as the CSV reader reads them.
+    """
+    top = ""
+    while top.count("\n") <= _DELIMITER_LINES and len(top) < _SCAN_BYTES:
+        block = text.read(1 << 16)
+        if not block:
+            break
+        top += block
+    else:
+        top = top[: top.rfind("\n")]  # read on: drop the line the last block cut
+
+    def agreement(delimiter: str) -> tuple[int, int]:
+        # (how many records have the most common cell count above one, that count)
+        reader = csv.reader(io.StringIO(top, newline=""), delimiter=delimiter)
+        counts: Counter[int] = Counter()
+        with contextlib.suppress(csv.Error):  # a line cut short: what was read still counts
+            counts.update(len(r) for r in itertools.islice(reader, _DELIMITER_LINES) if len(r) > 1)
+        return max(((k, n) for n, k in counts.items()), default=(0, 0))
+
+    return max(",;\t|", key=agreement)
 
 
 @contextlib.contextmanager

@@ -1,10 +1,12 @@
 """One register row's meaning: the per-row parser every register row can go through.
 
 :class:`RowParser` turns a row's cells into canonical values or raises
-:class:`Rejected` naming the field, the value and what was expected. It is the one
-definition of what a row means: the CSV fast path (:mod:`gisrev.load._register_vec`)
-takes its rules from it (:meth:`RowParser.fast_rules`) and hands it every row it
-cannot vouch for, and bench/register.py checks the two agree on fuzzed rows.
+:class:`Rejected` naming the field, the value, what is wrong with it and how to put
+it right; the reject's reason names the column as the file names it and the
+spreadsheet row too. It is the one definition of what a row means: the CSV fast path
+(:mod:`gisrev.load._register_vec`) takes its rules from it (:meth:`RowParser.fast_rules`)
+and hands it every row it cannot vouch for, and bench/register.py checks the two agree
+on fuzzed rows.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 
 from gisrev.load import _register_vec as _vec
 from gisrev.load._personal import is_thai_id, mask_text, masked_warning, withheld_warning
+from gisrev.load._register_header import is_totals_row
 from gisrev.load._register_read import Formula
 from gisrev.load.mapping import ColumnMapping, value_map
 from gisrev.load.normalise import (
@@ -28,13 +31,26 @@ from gisrev.load.normalise import (
     sqwah_from_rai_ngan_wah,
 )
 from gisrev.load.report import Reject
-from gisrev.vocab import OWNER_TYPES
+from gisrev.vocab import HOLDINGS, OWNER_TYPES, RESIDENTIAL_SUBCASES, USE_CATEGORIES
 from gisrev.years import be, ce_date, ce_year_number, thai_to_arabic_digits, to_ce_year
 
-DECLARED_USES = ("agriculture", "residential", "other", "vacant", "mixed")
+#: A declared use: a category, or a residential sub-case kept as the register gives it.
+DECLARED_USES = (*USE_CATEGORIES, *RESIDENTIAL_SUBCASES)
+#: Coded fields: the values allowed, and the value of a blank cell (None: rejected).
+_CODES: dict[str, tuple[tuple[str, ...], str | None]] = {
+    "owner_type": (OWNER_TYPES, "individual"),
+    "declared_use": (DECLARED_USES, None),
+    "holding": (HOLDINGS, None),
+}
+_CODE_NAMES = {"owner_type": "owner type", "declared_use": "use", "holding": "holding"}
 _MONEY = ("land_value", "building_value", "exemption", "tax_assessed", "tax_paid")
 _AREA_PARTS = ("declared_area_rai", "declared_area_ngan", "declared_area_wah")
-_TEXT = ("account_id", "owner_name")
+_UNITS = {"declared_area_sqwah": "square wah", "declared_area_rai": "rai",
+          "declared_area_ngan": "ngan", "declared_area_wah": "square wah"}
+_TEXT = ("account_id", "owner_name", "deed_type")
+#: Identifiers whose Thai digits become Arabic ones (a whole-number cell reads as digits).
+_KEYS = ("deed_no", "unit_no", "map_sheet", "land_no")
+SHARE_EXPECTED = "expected a fraction above 0 and at most 1, such as 1/3, 0.5 or 33.3%"
 _DATE = re.compile(r"^(\d{1,4})[/.\-](\d{1,2})[/.\-](\d{1,4})$")
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
 _SERIAL_FROM = (dt.date(1950, 1, 1) - _EXCEL_EPOCH).days
@@ -43,11 +59,32 @@ _ID_SEPARATORS = re.compile(r"[\s\-]+")
 
 
 class Rejected(ValueError):
-    """A row's field is not what was expected (becomes a Reject)."""
+    """A row's cell is not what was expected (becomes a Reject).
 
-    def __init__(self, field: str, value: Any, expected: str) -> None:
-        super().__init__(expected)
-        self.field, self.value, self.expected = field, value, expected
+    Parameters
+    ----------
+    field
+        The canonical field.
+    value
+        The cell as read.
+    fix
+        What was expected, or what to do (``expected a number such as 1,234.50``).
+    problem
+        What is wrong with a non-blank value (``is not a number``).
+
+    Attributes
+    ----------
+    column
+        The column as the file names it, set by the parser (None: the field's name).
+    absent
+        Set by the parser: the file has no column for the field at all.
+    """
+
+    def __init__(self, field: str, value: Any, fix: str, *, problem: str = "is not valid") -> None:
+        super().__init__(fix)
+        self.field, self.value, self.fix, self.problem = field, value, fix, problem
+        self.column: str | None = None
+        self.absent = False
 
 
 def parse_date(value: Any) -> dt.date | None:
@@ -101,6 +138,7 @@ class RowParser:
         year: int | None,
     ) -> None:
         self.index = {field: headers.index(column) for column, field in columns.items()}
+        self.column_of = {field: column for column, field in columns.items()}
         unmapped = [(i, h) for i, h in enumerate(headers) if h not in columns and h]
         # Unmapped columns are kept in `attrs`, which maps and exports may show; a second ID
         # column (a taxpayer or passport number beside owner_id) is personal data: not kept.
@@ -111,53 +149,60 @@ class RowParser:
         self.ids_withheld: Counter[str] = Counter()
         self.ids_masked: Counter[str] = Counter()
         self.year = year
-        self.uses = value_map("register", "declared_use", mapping=mapping)
-        self.owner_types = value_map("register", "owner_type", mapping=mapping)
+        self.codes = {
+            field: code_reader(value_map("register", field, mapping=mapping), allowed)
+            for field, (allowed, _) in _CODES.items()
+        }
 
     def get(self, row: Sequence[Any], field: str) -> Any:
         """Return the row's cell of a canonical field (None when the row is short of it)."""
         i = self.index.get(field)
         return row[i] if i is not None and i < len(row) else None
 
+    def is_totals(self, row: Sequence[Any], *, last: bool) -> bool:
+        """Tell whether the row is a summary line (no parcel code; "รวม", or last and numbers)."""
+        return is_totals_row(row, self.get(row, "parcel_code"), last=last)
+
     def parse(self, row: Sequence[Any]) -> dict[str, Any]:
-        """Return the row's canonical values (``attrs`` as JSON text), or raise Rejected."""
+        """Return the row's canonical values (``attrs`` as JSON text), or raise Rejected.
+
+        The Rejected carries the column as the file names it.
+        """
+        try:
+            return self._parse(row)
+        except Rejected as bad:
+            bad.column = self.column_of.get(bad.field, bad.field)
+            bad.absent = bad.field not in self.index and bad.field != "declared_area_sqwah"
+            raise
+
+    def _parse(self, row: Sequence[Any]) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for field, i in self.index.items():
             if i < len(row) and isinstance(row[i], Formula):
-                expected = (
-                    "a value, not a formula with no saved result (open the file in "
-                    "Excel or LibreOffice and save it, or paste values)"
-                )
-                raise Rejected(field, str(row[i]), expected)
+                fix = "open the file in Excel or LibreOffice and save it, or paste values"
+                raise Rejected(field, str(row[i]), fix, problem="is a formula with no saved result")
         code = self.get(row, "parcel_code")
         if is_blank(code):
-            raise Rejected("parcel_code", code, "a parcel code (the cell is empty)")
-        code_text = str(int(code)) if isinstance(code, float) and code.is_integer() else str(code)
+            raise Rejected("parcel_code", code, "expected a parcel code")
+        code_text = _cell_text(code)
         out["parcel_code"] = code_text.strip()
         out["parcel_code_norm"] = normalise_parcel_code(code_text)
         out["tax_year"] = self._year(self.get(row, "tax_year"))
         for field in _TEXT:
             value = self.get(row, field)
             out[field] = None if is_blank(value) else str(value).strip()
-        deed = self.get(row, "deed_no")
-        out["deed_no"] = None if is_blank(deed) else thai_to_arabic_digits(str(deed).strip())
+        for field in _KEYS:
+            value = self.get(row, field)
+            key = None if is_blank(value) else _cell_text(value).strip()
+            out[field] = None if key is None else thai_to_arabic_digits(key)
         out["owner_id"] = self._owner_id(self.get(row, "owner_id"))
-        out["owner_type"] = self._code(
-            row, "owner_type", self.owner_types, OWNER_TYPES, default="individual"
-        )
-        out["declared_use"] = self._code(
-            row, "declared_use", self.uses, DECLARED_USES, default=None
-        )
+        for field in _CODES:
+            out[field] = self._code(row, field)
         out["declared_area_sqwah"] = self._area(row)
         for field in _MONEY:
             out[field] = self._money(field, self.get(row, field))
-        paid = self.get(row, "paid_date")
-        try:
-            out["paid_date"] = parse_date(paid)
-        except ValueError as exc:
-            raise Rejected("paid_date", paid, str(exc)) from exc
-        if out["paid_date"] is not None and out["paid_date"] > dt.date.today():
-            raise Rejected("paid_date", paid, "a payment date no later than today")
+        out["share"] = _share(self.get(row, "share"))
+        out["paid_date"] = _paid_date(self.get(row, "paid_date"))
         out["attrs"] = self._attrs(row)
         return out
 
@@ -191,22 +236,15 @@ class RowParser:
 
     def fast_rules(self) -> _vec.FastRules:
         """Return this parser's rules as the CSV fast path takes them (one source)."""
-
-        def code(table: dict[str, str], allowed: tuple[str, ...]) -> Callable[[str], str | None]:
-            def to_code(text: str) -> str | None:
-                canonical = table.get(text, text.lower())
-                return canonical if canonical in allowed else None
-
-            return to_code
-
         return _vec.FastRules(
             index=dict(self.index),
             extra=list(self.extra),
             year=self.year,
             latest_year=dt.date.today().year + 1,
             today=dt.date.today(),
-            owner_type=code(self.owner_types, OWNER_TYPES),
-            declared_use=code(self.uses, DECLARED_USES),
+            owner_type=self.codes["owner_type"],
+            declared_use=self.codes["declared_use"],
+            holding=self.codes["holding"],
             paid_date=parse_date,
         )
 
@@ -218,50 +256,42 @@ class RowParser:
             value = int(value)  # a spreadsheet cell holding the number
         digits = _ID_SEPARATORS.sub("", thai_to_arabic_digits(str(value)))
         if not (digits.isascii() and digits.isdigit() and len(digits) == 13):
-            raise Rejected("owner_id", value, "a 13-digit identity or taxpayer number")
+            fix = "expected a 13-digit identity or taxpayer number"
+            raise Rejected("owner_id", value, fix, problem="is not an ID number")
         return digits
 
     def _year(self, value: Any) -> int:
         if is_blank(value):
             if self.year is None:
-                raise Rejected("tax_year", value, "a tax year such as 2566 (or pass --year)")
+                fix = "expected a tax year such as 2566, or pass --year"
+                raise Rejected("tax_year", value, fix)
             return self.year
         try:
             year = to_ce_year(value)
         except ValueError as exc:
-            raise Rejected("tax_year", value, str(exc)) from exc
+            raise Rejected("tax_year", value, f"expected {exc}", problem="is not a year") from exc
         if self.year is not None and year != self.year:
             raise Rejected(
-                "tax_year", value, f"tax year {be(self.year)} (as given with --year)"
+                "tax_year", value, f"expected {be(self.year)} or a blank cell",
+                problem="is not the tax year given with --year",
             )
         latest = dt.date.today().year + 1  # next year's register may be prepared in advance
         if year > latest:
-            expected = f"a tax year no later than {be(latest)} (BE)"
-            raise Rejected("tax_year", value, expected)
+            fix = f"expected a tax year no later than {be(latest)} (BE)"
+            raise Rejected("tax_year", value, fix, problem="is too late")
         return year
 
-    def _code(
-        self,
-        row: Sequence[Any],
-        field: str,
-        table: dict[str, str],
-        allowed: tuple[str, ...],
-        *,
-        default: str | None,
-    ) -> str | None:
+    def _code(self, row: Sequence[Any], field: str) -> str | None:
+        allowed, default = _CODES[field]
         value = self.get(row, field)
         if is_blank(value):
-            if default is None:
-                raise Rejected(field, value, f"one of {', '.join(allowed)}")
+            if field == "declared_use":
+                raise Rejected(field, value, f"expected a use: one of {', '.join(allowed)}")
             return default
-        text = str(value).strip()
-        canonical = table.get(text, text.lower())
-        if canonical not in allowed:
-            raise Rejected(
-                field,
-                value,
-                f"one of {', '.join(allowed)} (or map it in [register.values.{field}])",
-            )
+        canonical = self.codes[field](str(value))
+        if canonical is None:
+            fix = f"map it in [register.values.{field}] or write one of {', '.join(allowed)}"
+            raise Rejected(field, value, fix, problem=f"is not a known {_CODE_NAMES[field]}")
         return canonical
 
     def _area(self, row: Sequence[Any]) -> float | None:
@@ -273,23 +303,82 @@ class RowParser:
             return sqwah_from_rai_ngan_wah(*parts)
         except ValueError as exc:
             for field, part in zip(_AREA_PARTS, parts, strict=True):
-                try:
-                    number = parse_number(part)
-                except ValueError:
-                    raise Rejected(field, part, "a number of " + field.rsplit("_", 1)[1]) from exc
-                if number is not None and number < 0:
-                    raise Rejected(field, part, "a non-negative area") from exc
-            raise Rejected("declared_area_sqwah", parts, str(exc)) from exc
+                self._money(field, part)  # the part at fault raises
+            raise Rejected("declared_area_sqwah", parts, f"expected {exc}") from exc
 
     @staticmethod
     def _money(field: str, value: Any) -> float | None:
         try:
             number = parse_number(value)
         except ValueError as exc:
-            raise Rejected(field, value, f"{exc} (baht)" if field in _MONEY else str(exc)) from exc
+            fix = f"expected {exc} ({_UNITS.get(field, 'baht')})"
+            raise Rejected(field, value, fix, problem="is not a number") from exc
         if number is not None and number < 0:
-            raise Rejected(field, value, "a non-negative number")
+            raise Rejected(field, value, "expected a number, 0 or more", problem="is negative")
         return number
+
+
+def code_reader(table: dict[str, str], allowed: tuple[str, ...]) -> Callable[[str], str | None]:
+    """Return a function from a coded cell's text to its canonical value (None: unknown).
+
+    Known values (the aliases, then the mapping file) and canonical ones match after
+    trimming, with runs of spaces read as one and ignoring case.
+
+    Examples
+    --------
+    >>> read = code_reader({"บ้านหลังหลัก": "residential-primary"}, ("residential-primary",))
+    >>> read(" บ้านหลังหลัก "), read("Residential-Primary"), read("บ้านพัก")
+    ('residential-primary', 'residential-primary', None)
+    """
+    keyed = {_value_key(k): _value_key(v) for k, v in table.items()}
+
+    def to_code(text: str) -> str | None:
+        key = _value_key(text)
+        canonical = keyed.get(key, key)
+        return canonical if canonical in allowed else None
+
+    return to_code
+
+
+def _value_key(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def _cell_text(value: Any) -> str:
+    """Return a code cell as text; a whole number a spreadsheet stored as 1234.0 is ``1234``."""
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+
+
+def _share(value: Any) -> float | None:
+    """Read a share of the land: ``0.5``, ``1/3`` or ``33.3%`` (Thai digits too)."""
+    if is_blank(value):
+        return None
+    try:
+        text = "" if isinstance(value, int | float) else thai_to_arabic_digits(str(value)).strip()
+        if text.endswith("%"):
+            number = parse_number(text[:-1])
+            share = None if number is None else number / 100
+        elif "/" in text:
+            top, bottom = (parse_number(part) for part in text.split("/", 1))
+            share = None if top is None or not bottom else top / bottom
+        else:
+            share = parse_number(value)
+    except ValueError:
+        share = None
+    if share is None or not 0 < share <= 1:  # NaN fails too
+        raise Rejected("share", value, SHARE_EXPECTED, problem="is not a share")
+    return share
+
+
+def _paid_date(value: Any) -> dt.date | None:
+    try:
+        date = parse_date(value)
+    except ValueError as exc:
+        raise Rejected("paid_date", value, f"expected {exc}", problem="is not a date") from exc
+    if date is not None and date > dt.date.today():
+        fix = "expected a payment date no later than today"
+        raise Rejected("paid_date", value, fix, problem="is in the future")
+    return date
 
 
 def _jsonable(value: Any) -> Any:
@@ -301,7 +390,12 @@ def _jsonable(value: Any) -> Any:
 
 
 def reject_of(row_no: int, bad: Rejected) -> Reject:
-    """Return the :class:`Reject` of a row the parser refused (an owner ID masked)."""
+    """Return the :class:`Reject` of a row the parser refused (an owner ID masked).
+
+    Its reason names the column as the file names it, the spreadsheet row, the value
+    and what to do: ``column 'ลักษณะการทำประโยชน์', row 12: 'บ้านพัก' is not a known use;
+    map it in [register.values.declared_use] or write one of ...``.
+    """
     shown = (
         mask_id(bad.value)
         if bad.field == "owner_id"
@@ -309,6 +403,13 @@ def reject_of(row_no: int, bad: Rejected) -> Reject:
         if is_blank(bad.value)
         else str(bad.value)
     )
-    reason = f"expected {bad.expected}"
-    return Reject(row_no=row_no, feature_id=None, field=bad.field, value=shown, reason=reason)
-
+    column = bad.column or bad.field
+    what = "the cell is empty" if shown is None else f"{shown!r} {bad.problem}"
+    fix = bad.fix
+    if bad.absent:
+        what = "the file has no such column"
+        fix += f' (name its column in the mapping file: [register.columns] {bad.field} = "COLUMN")'
+    reason = f"column {column!r}, row {row_no}: {what}; {fix}"
+    return Reject(
+        row_no=row_no, feature_id=None, field=bad.field, value=shown, reason=reason, column=column
+    )

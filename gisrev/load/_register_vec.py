@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from gisrev.load._personal import mask_embedded_ids, thai_id_mask
+from gisrev.load._register_header import TOTALS_LABEL
 from gisrev.load.normalise import CODE_SEPARATORS
 from gisrev.years import ce_years
 
@@ -51,6 +52,12 @@ SCHEMA = pa.schema(
         ("tax_assessed", pa.float64()),
         ("tax_paid", pa.float64()),
         ("paid_date", pa.date32()),
+        ("holding", pa.string()),
+        ("unit_no", pa.string()),
+        ("share", pa.float64()),
+        ("map_sheet", pa.string()),
+        ("land_no", pa.string()),
+        ("deed_type", pa.string()),
         ("attrs", pa.string()),
         ("source_row", pa.int32()),
     ]
@@ -70,6 +77,7 @@ class FastRules:
     today: dt.date
     owner_type: Callable[[str], str | None]  # a non-blank cell -> canonical, None = flag it
     declared_use: Callable[[str], str | None]
+    holding: Callable[[str], str | None]
     paid_date: Callable[[str], dt.date | None]  # raises ValueError: flag the row
 
 
@@ -133,71 +141,18 @@ def parse_chunk(
     out: dict[str, pa.Array] = {}
     code = cell("parcel_code")
     flag |= blank("parcel_code")
+    # A code cell that says "รวม" or "Total" may be a totals row: the per-row parser decides.
+    flag |= _fill(pc.match_substring_regex(code, TOTALS_LABEL, ignore_case=True), False)
     out["parcel_code"] = pc.utf8_trim(code, characters=" ")
     out["parcel_code_norm"] = pc.replace_substring_regex(
         pc.utf8_upper(_arabic(code)), CODE_SEPARATORS, ""
     )
+    out["tax_year"], bad = _years(cell("tax_year"), blank("tax_year"), rules)
+    flag |= bad & ~blank_row
 
-    year_text = pc.utf8_trim(_arabic(cell("tax_year")), characters=" ")
-    year_blank = blank("tax_year")
-    plain_year = _fill(pc.match_substring_regex(year_text, r"^\d{4}$"), False)
-    years = (
-        pc.cast(pc.if_else(plain_year, year_text, None), pa.int64())
-        .fill_null(0)
-        .to_numpy(zero_copy_only=False)
-    )
-    years = ce_years(years)
-    if rules.year is None:
-        flag |= year_blank
-        ok_year = plain_year & (years >= 1900) & (years <= min(2200, rules.latest_year))
-    else:  # a blank year is --year's; a written one must equal it
-        years = np.where(year_blank, rules.year, years)
-        ok_year = year_blank | (plain_year & (years == rules.year) & (years <= rules.latest_year))
-    flag |= ~ok_year & ~blank_row
-    out["tax_year"] = pa.array(np.where(flag, 0, years).astype(np.int32))
-
-    for field in ("account_id", "owner_name"):
-        value = cell(field)
-        out[field] = pc.if_else(blank(field), None, pc.utf8_trim(value, characters=" "))
-    deed = cell("deed_no")
-    out["deed_no"] = pc.if_else(blank("deed_no"), None, _arabic(pc.utf8_trim(deed, characters=" ")))
-
-    owner_id = cell("owner_id")
-    digits = pc.replace_substring_regex(_arabic(owner_id), r"[ \-]+", "")
-    id_blank = blank("owner_id")
-    flag |= ~id_blank & ~_fill(pc.match_substring_regex(digits, r"^\d{13}$"), False)
-    out["owner_id"] = pc.if_else(id_blank, None, digits)
-
-    for field, default in (("owner_type", "individual"), ("declared_use", None)):
-        to_code = rules.owner_type if field == "owner_type" else rules.declared_use
-        codes, bad = _by_value(cell(field), _stripped(to_code))
-        value_blank = blank(field)
-        if default is None:
-            flag |= value_blank
-        flag |= bad & ~value_blank
-        out[field] = pc.if_else(value_blank, default, codes)
-
-    for field in _MONEY:
-        out[field], bad = _numbers(cell(field), blank(field))
-        flag |= bad
-    sqwah_blank = blank("declared_area_sqwah")
-    sqwah, bad_sqwah = _numbers(cell("declared_area_sqwah"), sqwah_blank)
-    parts = [_numbers(cell(f), blank(f)) for f in _AREA_PARTS]
-    parts_blank = np.logical_and.reduce([blank(f) for f in _AREA_PARTS])
-    flag |= bad_sqwah | (sqwah_blank & np.logical_or.reduce([b for _, b in parts]))
-    rai, ngan, wah = (p.fill_null(0.0).to_numpy(zero_copy_only=False) for p, _ in parts)
-    from_parts = pa.array(rai * 400.0 + ngan * 100.0 + wah, mask=parts_blank)
-    out["declared_area_sqwah"] = pc.if_else(sqwah_blank, from_parts, sqwah)
-
-    def paid_on(text: str) -> dt.date | None:
-        date = rules.paid_date(text)
-        if date is not None and date > rules.today:
-            raise ValueError(text)
-        return date
-
-    days, bad_date = _by_value(cell("paid_date"), paid_on, pa.date32(), raises=True)
-    flag |= bad_date & ~blank("paid_date")
-    out["paid_date"] = pc.if_else(blank("paid_date"), None, days)
+    fields, bad = _fields(cell, blank, rules)
+    out.update(fields)
+    flag |= bad
     # An ID number in an unmapped column (PDPA) is left out of attrs as a blank cell is.
     ids = {i: thai_id_mask(columns[i]) & ~blanks[i] for i, _ in rules.extra}
     stored = [blanks[i] | ids[i] if i in ids else b for i, b in enumerate(blanks)]
@@ -219,6 +174,111 @@ def parse_chunk(
         ids_withheld={h: k for h, k in withheld.items() if k},
         ids_masked={h: k for h, k in masked_kept.items() if k},
     )
+
+
+def _fields(
+    cell: Callable[[str], pa.Array], blank: Callable[[str], np.ndarray], rules: FastRules
+) -> tuple[dict[str, pa.Array], np.ndarray]:
+    """Read every field but the parcel code and the year; flag what is not plain.
+
+    Parameters
+    ----------
+    cell
+        A field's column (all null when the file has none).
+    blank
+        A field's blank cells (all True when the file has no such column).
+    rules
+        The file's columns and the load's options.
+
+    Returns
+    -------
+    tuple
+        The fields' columns, and the rows to send to the per-row parser.
+    """
+    out: dict[str, pa.Array] = {}
+    flag = np.zeros(len(cell("parcel_code")), dtype=bool)
+    for field in ("account_id", "owner_name", "deed_type"):
+        value = cell(field)
+        out[field] = pc.if_else(blank(field), None, pc.utf8_trim(value, characters=" "))
+    for field in ("deed_no", "unit_no", "map_sheet", "land_no"):
+        value = _arabic(pc.utf8_trim(cell(field), characters=" "))
+        out[field] = pc.if_else(blank(field), None, value)
+
+    owner_id = cell("owner_id")
+    digits = pc.replace_substring_regex(_arabic(owner_id), r"[ \-]+", "")
+    id_blank = blank("owner_id")
+    flag |= ~id_blank & ~_fill(pc.match_substring_regex(digits, r"^\d{13}$"), False)
+    out["owner_id"] = pc.if_else(id_blank, None, digits)
+
+    codes = (
+        ("owner_type", rules.owner_type, "individual"),
+        ("declared_use", rules.declared_use, None),
+        ("holding", rules.holding, None),
+    )
+    for field, to_code, default in codes:
+        values, bad = _by_value(cell(field), _stripped(to_code))
+        value_blank = blank(field)
+        if field == "declared_use":
+            flag |= value_blank  # a blank use is rejected
+        flag |= bad & ~value_blank
+        out[field] = pc.if_else(value_blank, default, values)
+
+    for field in _MONEY:
+        out[field], bad = _numbers(cell(field), blank(field))
+        flag |= bad
+    out["declared_area_sqwah"], bad = _area(cell, blank)
+    flag |= bad
+    # A plain share (0.5) only; 1/3 and 33.3% go to the per-row parser.
+    share, bad = _numbers(cell("share"), blank("share"))
+    in_range = _fill(pc.and_(pc.greater(share, 0.0), pc.less_equal(share, 1.0)), False)
+    flag |= bad | (~in_range & ~blank("share"))
+    out["share"] = share
+
+    def paid_on(text: str) -> dt.date | None:
+        date = rules.paid_date(text)
+        if date is not None and date > rules.today:
+            raise ValueError(text)
+        return date
+
+    days, bad_date = _by_value(cell("paid_date"), paid_on, pa.date32(), raises=True)
+    flag |= bad_date & ~blank("paid_date")
+    out["paid_date"] = pc.if_else(blank("paid_date"), None, days)
+    return out, flag
+
+
+def _years(
+    text: pa.Array, year_blank: np.ndarray, rules: FastRules
+) -> tuple[pa.Array, np.ndarray]:
+    """Read plain four-digit tax years (BE or CE); flag the rest (and blanks without --year)."""
+    year_text = pc.utf8_trim(_arabic(text), characters=" ")
+    plain_year = _fill(pc.match_substring_regex(year_text, r"^\d{4}$"), False)
+    years = (
+        pc.cast(pc.if_else(plain_year, year_text, None), pa.int64())
+        .fill_null(0)
+        .to_numpy(zero_copy_only=False)
+    )
+    years = ce_years(years)
+    if rules.year is None:
+        ok_year = ~year_blank & plain_year & (years >= 1900)
+        ok_year &= years <= min(2200, rules.latest_year)
+    else:  # a blank year is --year's; a written one must equal it
+        years = np.where(year_blank, rules.year, years)
+        ok_year = year_blank | (plain_year & (years == rules.year) & (years <= rules.latest_year))
+    return pa.array(np.where(ok_year, years, 0).astype(np.int32)), ~ok_year
+
+
+def _area(
+    cell: Callable[[str], pa.Array], blank: Callable[[str], np.ndarray]
+) -> tuple[pa.Array, np.ndarray]:
+    """Read the declared area in square wah, or from rai, ngan and wah; flag what is not plain."""
+    sqwah_blank = blank("declared_area_sqwah")
+    sqwah, bad_sqwah = _numbers(cell("declared_area_sqwah"), sqwah_blank)
+    parts = [_numbers(cell(f), blank(f)) for f in _AREA_PARTS]
+    parts_blank = np.logical_and.reduce([blank(f) for f in _AREA_PARTS])
+    bad = bad_sqwah | (sqwah_blank & np.logical_or.reduce([b for _, b in parts]))
+    rai, ngan, wah = (p.fill_null(0.0).to_numpy(zero_copy_only=False) for p, _ in parts)
+    from_parts = pa.array(rai * 400.0 + ngan * 100.0 + wah, mask=parts_blank)
+    return pc.if_else(sqwah_blank, from_parts, sqwah), bad
 
 
 def _stripped(to_code: Callable[[str], str | None]) -> Callable[[str], str | None]:

@@ -58,6 +58,12 @@ FIELDS: Mapping[str, tuple[str, ...]] = {
         "tax_assessed",
         "tax_paid",
         "paid_date",
+        "holding",
+        "unit_no",
+        "share",
+        "map_sheet",
+        "land_no",
+        "deed_type",
     ),
 }
 
@@ -238,6 +244,22 @@ def resolve_columns(
                 taken.add(header)
                 break
     return {column: field for field, column in chosen.items()}
+
+
+def known_fields(kind: str, headers: Sequence[str], *, mapping: ColumnMapping | None) -> set[str]:
+    """Return the canonical fields a row of cells would give if it were the header row.
+
+    As :func:`resolve_columns` decides them (the mapping's columns, then the aliases), but
+    a mapped column the row lacks is simply not counted: this tells a header row from
+    the title rows above it, and never raises.
+    """
+    by_key = {_key(h) for h in headers if h}
+    section = mapping.section(kind) if mapping is not None else Section()
+    found = {field for field, column in section.columns.items() if _key(column) in by_key}
+    for field, names in _aliases().get(kind, {}).get("columns", {}).items():
+        if any(_key(name) in by_key for name in names):
+            found.add(field)
+    return found
 
 
 def value_map(kind: str, field: str, *, mapping: ColumnMapping | None) -> dict[str, str]:

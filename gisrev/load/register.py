@@ -5,9 +5,11 @@ and each chunk goes straight into the database with a binary COPY, so memory sta
 flat however long the register. A CSV chunk is checked column-wise
 (:mod:`gisrev.load._register_vec`); the rows that check cannot vouch for, and every
 XLSX row, go through the per-row parser (:class:`gisrev.load._register_row.RowParser`),
-which is the one definition of what a row means. Every row is either loaded or
-rejected with its spreadsheet row number (header = row 1), the field, the value and
-what was expected. Owner ID numbers are masked in rejects and never logged.
+which is the one definition of what a row means. The header may stand below title
+rows (:mod:`gisrev.load._register_header`). Every row below it is loaded, rejected with
+its spreadsheet row number, the column, the value and what was expected, or, when it
+is a totals line, skipped and reported. Owner ID numbers are masked in rejects and
+never logged.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import functools
 import itertools
 import os
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +33,7 @@ from gisrev.db.municipalities import save_municipality
 from gisrev.db.schema import open_tables
 from gisrev.errors import InputError, MappingError
 from gisrev.load import _register_vec as _vec
+from gisrev.load._register_header import HEADER_SCAN_ROWS, Header, find_header
 from gisrev.load._register_read import Records, is_workbook, register_records
 from gisrev.load._register_row import Rejected, RowParser, reject_of
 from gisrev.load.mapping import ColumnMapping, read_mapping, resolve_columns
@@ -39,6 +42,7 @@ from gisrev.load.report import LoadReport, LoadRun, Reject, content_hash, load_r
 from gisrev.years import to_ce_year
 
 CHUNK_ROWS = 20_000  # rows per chunk: ~6 KB each while parsed (measured), so ~130 MB
+_SHOWN_TOTALS = 5  # totals rows named in the summary
 _COPY_COLUMNS = ("lgu_code", "run_id", *_vec.SCHEMA.names)
 
 
@@ -53,6 +57,7 @@ def load_register(
     year: int | str | None = None,
     strict: bool = False,
     encoding: str | None = None,
+    header_row: int | None = None,
 ) -> LoadReport:
     """Load a tax register, replacing the municipality's rows for the tax years in the file.
 
@@ -74,6 +79,10 @@ def load_register(
         Fail the whole load, writing nothing, if any row is rejected.
     encoding
         Force the CSV text encoding instead of detecting it.
+    header_row
+        The row (1-based, as a spreadsheet shows it) that holds the column names; by
+        default the first of the top 20 rows that names the parcel code and another
+        known field, so title rows above the header are passed over.
 
     Returns
     -------
@@ -93,30 +102,32 @@ def load_register(
         raise InputError(msg)
     parsed = read_mapping(mapping) if isinstance(mapping, str | os.PathLike) else mapping
     ce_year = _given_year(year)
-    with register_records(source, sheet=sheet, encoding=encoding) as rows_in:
-        headers = _header(rows_in, source)
-        parser = _row_parser(headers, source=source, mapping=parsed, year=ce_year)
+    with register_records(source, sheet=sheet, encoding=encoding) as records:
+        header, rows_in = find_header(
+            records, source=source, mapping=parsed, header_row=header_row
+        )
+        parser = _row_parser(header, source=source, mapping=parsed, year=ce_year)
         fast = None if is_workbook(source) else parser.fast_rules()
         options = {
             "sheet": sheet,
             "year": ce_year,
             "strict": strict,
             "mapping": None if parsed is None or parsed.path is None else str(parsed.path),
+            "header_row": header.row_no,
         }
 
         with engine.begin() as conn:
             t = open_tables(conn)
-            if settings.has_lgu_code:
-                save_municipality(conn, settings)
+            save_municipality(conn, settings)
             with load_run(
                 conn,
                 t,
                 kind="register",
-                lgu_code=settings.lgu_code,
+                lgu_code=settings.require_lgu_code(),
                 source=source,
                 layer=sheet,
                 options=options,
-                nothing_loaded=functools.partial(_nothing_loaded, headers),
+                nothing_loaded=functools.partial(_nothing_loaded, header),
                 strict=strict,
                 source_hash=content_hash(source),
                 started=started,
@@ -124,12 +135,29 @@ def load_register(
                 # Rows go in as they are read; the rows they replace go once all are in, in
                 # the same transaction, so a failed load (or --strict with a reject) changes
                 # nothing.
-                years = _copy_rows(conn, t.register, run, rows_in, parser, fast)
+                totals: list[int] = []
+                years = _copy_rows(conn, t.register, run, rows_in, parser, fast, totals)
                 run.check()  # before anything is replaced
                 _replace_years(conn, t.register, run, years)
                 run.options["tax_years"] = sorted(years)
+                run.options["totals_rows"] = totals
+                run.n_skipped = len(totals)
+                run.notes += _notes(header, totals)
                 run.warnings += parser.warnings(source)
     return run.report
+
+
+def _notes(header: Header, totals: list[int]) -> list[str]:
+    """Return the summary's sentences on where the header was and which totals were skipped."""
+    notes = []
+    if header.row_no > 1:
+        notes.append(f"Header in row {header.row_no}; the rows above it were not read.")
+    if totals:
+        rows = ", ".join(f"{n:,}" for n in totals[:_SHOWN_TOTALS])
+        more = f" and {len(totals) - _SHOWN_TOTALS:,} more" if len(totals) > _SHOWN_TOTALS else ""
+        plural = "s" if len(totals) > 1 else ""
+        notes.append(f"Skipped {len(totals):,} totals row{plural} (row{plural} {rows}{more}).")
+    return notes
 
 
 def _given_year(year: int | str | None) -> int | None:
@@ -143,32 +171,30 @@ def _given_year(year: int | str | None) -> int | None:
         raise InputError(msg) from exc
 
 
-def _header(rows_in: Records, source: str) -> list[str]:
-    """Read the header row; each header with its whitespace collapsed, blanks as ``""``."""
-    try:
-        _, header_row = next(rows_in)
-    except StopIteration:
-        msg = f"{source}: the file is empty; expected a header row and register rows"
-        raise InputError(msg) from None
-    return ["" if h is None else " ".join(str(h).split()) for h in header_row]
-
-
 def _row_parser(
-    headers: list[str], *, source: str, mapping: ColumnMapping | None, year: int | None
+    header: Header, *, source: str, mapping: ColumnMapping | None, year: int | None
 ) -> RowParser:
     """Map the headers onto canonical fields; refuse a file with no parcel code or year."""
+    headers = header.names
     columns = resolve_columns("register", headers, mapping=mapping, source=source)
     shown_headers = ", ".join(h for h in headers if h)
+    where = f"header row {header.row_no}"
+    if not header.recognised:
+        where = (
+            f"no row of the top {HEADER_SCAN_ROWS} names parcel_code and another known "
+            f"field; row {header.row_no}"
+        )
     if "parcel_code" not in columns.values():
         msg = (
-            f"{source}: no column for parcel_code (its columns: {shown_headers}); "
-            'name it in the mapping file: [register.columns] parcel_code = "COLUMN"'
+            f"{source}: no column for parcel_code ({where} has: {shown_headers}); "
+            'name it in the mapping file: [register.columns] parcel_code = "COLUMN", '
+            "or give the header's row with --header-row N"
         )
         raise MappingError(msg)
     if "tax_year" not in columns.values() and year is None:
         msg = (
-            f"{source}: no column for tax_year (its columns: {shown_headers}); "
-            "pass --year or name it in [register.columns] of the mapping file"
+            f"{source}: no column for tax_year (header row {header.row_no} has: "
+            f"{shown_headers}); pass --year or name it in [register.columns] of the mapping file"
         )
         raise MappingError(msg)
     return RowParser(columns, headers, mapping=mapping, year=year)
@@ -181,12 +207,18 @@ def _copy_rows(
     rows_in: Records,
     parser: RowParser,
     fast: _vec.FastRules | None,
+    totals: list[int],
 ) -> set[int]:
-    """COPY the rows in chunk by chunk as they are read; return the tax years loaded."""
+    """COPY the rows in chunk by chunk as they are read; return the tax years loaded.
+
+    The totals rows' numbers are appended to ``totals``.
+    """
     years: set[int] = set()
     with copy_columns(conn, table, _COPY_COLUMNS) as write:
-        for row_nos, rows in _chunks(rows_in, CHUNK_ROWS):
-            chunk, n_read = _parse_chunk(parser, fast, row_nos, rows, run.rejects)
+        for row_nos, rows, final in _chunks(rows_in, CHUNK_ROWS):
+            chunk, n_read = _parse_chunk(
+                parser, fast, row_nos, rows, rejects=run.rejects, totals=totals, final=final
+            )
             run.n_read += n_read
             if run.strict and run.rejects:
                 continue  # nothing will be kept: count the rejects, write no more
@@ -208,26 +240,38 @@ def _replace_years(conn: Connection, table: sa.Table, run: LoadRun, years: set[i
     )
 
 
-def _nothing_loaded(headers: Sequence[str], run: LoadRun) -> str:
+def _nothing_loaded(header: Header, run: LoadRun) -> str:
     """Return the one line for a register with no loadable row (nothing is changed)."""
     import openpyxl.utils
 
-    source, rejects = run.source, run.rejects
+    source, rejects, headers, row_no = run.source, run.rejects, header.names, header.row_no
     msg = f"{source}: no register row could be loaded ({run.n_read} rows below the header"
     msg += f"; first problem: {rejects[0].describe(Path(source).name)})" if rejects else ")"
     last = max((i for i, h in enumerate(headers) if h), default=-1)
     blank = [openpyxl.utils.get_column_letter(i + 1) for i in range(last) if not headers[i]]
     if blank:
         msg += (
-            f"; header row 1 has empty cells in column(s) {', '.join(blank)}: merged header "
-            "cells? give each column its own header in row 1"
+            f"; header row {row_no} has empty cells in column(s) {', '.join(blank)}: merged "
+            f"header cells? give each column its own header in row {row_no}"
         )
     return msg + "; nothing was changed"
 
 
-def _chunks(rows: Records, size: int) -> Iterator[tuple[list[int], list[list[Any]]]]:
-    while batch := list(itertools.islice(rows, size)):
-        yield [n for n, _ in batch], [r for _, r in batch]
+def _chunks(rows: Records, size: int) -> Iterator[tuple[list[int], list[list[Any]], bool]]:
+    """Yield the records in chunks of about ``size``, each with whether it is the last.
+
+    A chunk takes in the blank rows that follow it, so the last chunk holds the file's
+    last non-blank row (a totals row is told by being last).
+    """
+    ahead: list[tuple[int, list[Any]]] = []
+    while batch := ahead + list(itertools.islice(rows, size - len(ahead))):
+        ahead = []
+        for record in rows:
+            if not all(is_blank(v) for v in record[1]):
+                ahead.append(record)
+                break
+            batch.append(record)
+        yield [n for n, _ in batch], [r for _, r in batch], not ahead
 
 
 def _parse_chunk(
@@ -235,12 +279,16 @@ def _parse_chunk(
     fast: _vec.FastRules | None,
     row_nos: list[int],
     rows: list[list[Any]],
+    *,
     rejects: list[Reject],
+    totals: list[int],
+    final: bool,
 ) -> tuple[pa.Table, int]:
     """Parse one chunk: column-wise where the fast path vouches for a row, else row by row.
 
     Returns the loaded rows (in file order) and the number of non-blank rows read;
-    appends the chunk's rejects to ``rejects``.
+    appends the chunk's rejects to ``rejects`` and its totals rows' numbers to
+    ``totals``. ``final`` says the chunk holds the file's last rows.
     """
     if fast is None:
         table, n_read, slow = None, 0, range(len(rows))
@@ -250,11 +298,15 @@ def _parse_chunk(
         parser.ids_withheld.update(chunk.ids_withheld)
         parser.ids_masked.update(chunk.ids_masked)
     parsed: list[dict[str, Any]] = []
+    last = _last_row(rows) if final else -1
     for i in slow:
         row, row_no = rows[i], row_nos[i]
         if all(is_blank(v) for v in row):
             continue
         n_read += 1
+        if parser.is_totals(row, last=i == last):
+            totals.append(row_no)
+            continue
         try:
             values = parser.parse(row)
         except Rejected as bad:
@@ -270,3 +322,10 @@ def _parse_chunk(
     both = pa.concat_tables([table, by_row])
     return both.take(pc.sort_indices(both["source_row"])), n_read
 
+
+
+def _last_row(rows: list[list[Any]]) -> int:
+    """Return the position of the chunk's last non-blank row (-1 when all are blank)."""
+    return next(
+        (i for i in range(len(rows) - 1, -1, -1) if not all(is_blank(v) for v in rows[i])), -1
+    )

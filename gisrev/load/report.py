@@ -42,6 +42,9 @@ class Reject:
         The offending value as text (owner_id masked).
     reason
         What was expected.
+    column
+        The column as the source names it, when the reason itself says where and what
+        (a register's: ``column 'ปีภาษี', row 5: '25x6' is not a year; expected ...``).
     """
 
     row_no: int | None
@@ -49,9 +52,16 @@ class Reject:
     field: str | None
     value: str | None
     reason: str
+    column: str | None = None
 
     def describe(self, source: str) -> str:
-        """One line: ``file, row 5, field 'tax_year': '25x6' — expected a year``."""
+        """One line: ``file, row 5, field 'tax_year': '25x6' — expected a year``.
+
+        A reason that names its column, row and value follows the file alone:
+        ``file, column 'ปีภาษี', row 5: '25x6' is not a year; expected ...``.
+        """
+        if self.column is not None:
+            return f"{source}, {self.reason}"
         parts = [source]
         if self.row_no is not None:
             parts.append(f"row {self.row_no}")
@@ -79,6 +89,8 @@ class LoadReport:
     operation: str | None = None
     warnings: tuple[str, ...] = ()
     rejects: tuple[Reject, ...] = ()
+    n_skipped: int = 0  # rows read but neither loaded nor rejected (a register's totals)
+    notes: tuple[str, ...] = ()  # sentences for the summary: where the header was, what skipped
 
     def summary(self) -> str:
         """Return a one-paragraph account for the command line (owner IDs never appear)."""
@@ -90,6 +102,8 @@ class LoadReport:
         )
         if self.operation:
             text += f" Reprojected from {self.source_crs} with: {self.operation}."
+        for note in self.notes:
+            text += f" {note}"
         if self.rejects:
             shown = "; ".join(r.describe(name) for r in self.rejects[:SHOWN_REJECTS])
             more = (
@@ -232,11 +246,13 @@ class LoadRun:
     n_read: int = 0
     n_loaded: int = 0
     n_repaired: int = 0
+    n_skipped: int = 0
     source_crs: str | None = None
     operation: str | None = None
     source_hash: str | None = None
     warnings: list[str] = dataclasses.field(default_factory=list)
     rejects: list[Reject] = dataclasses.field(default_factory=list)
+    notes: list[str] = dataclasses.field(default_factory=list)
     report: LoadReport = dataclasses.field(init=False, repr=False)  # set when recorded
 
     def check(self) -> None:
@@ -272,6 +288,8 @@ class LoadRun:
             operation=self.operation,
             warnings=tuple(self.warnings),
             rejects=tuple(self.rejects),
+            n_skipped=self.n_skipped,
+            notes=tuple(self.notes),
         )
 
 

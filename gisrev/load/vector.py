@@ -127,7 +127,7 @@ def load_vector(
             mapping=parsed,
             transformer=transformer(src.crs, t.srid),
             srid=t.srid,
-            lgu_code=settings.lgu_code,
+            lgu_code=settings.require_lgu_code(),
             run_id=0,  # set once the run is recorded, before any row is written
         )
         with _layer_columns(src, batcher, batch_size=batch_size) as batches:
@@ -135,13 +135,13 @@ def load_vector(
             # indexes) and then reads the other layers, so two at once could each
             # wait for the other. The second waits for the first to commit.
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext('gisrev.load_vector'))"))
-            if settings.has_lgu_code:  # after the lock: a changed row stays locked till commit
-                save_municipality(conn, settings)
+            # After the lock: a changed row stays locked till commit.
+            save_municipality(conn, settings)
             with load_run(
                 conn,
                 t,
                 kind=kind,
-                lgu_code=settings.lgu_code,
+                lgu_code=settings.require_lgu_code(),
                 source=source,
                 layer=layer,
                 options=options,
@@ -155,7 +155,7 @@ def load_vector(
                     conn,
                     getattr(t, kind),
                     batches,
-                    lgu_code=settings.lgu_code,
+                    lgu_code=settings.require_lgu_code(),
                     features=src.features,
                     progress=progress,
                 )

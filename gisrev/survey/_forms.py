@@ -19,6 +19,10 @@ For each worklist four files are written next to each other:
     An XLSForm for ODK Collect (convert with pyxform or upload to ODK Central):
     the parcel is picked from the worklist's codes.
 
+Forms list field stops only, the same as the work packages (:mod:`gisrev.db.fieldwork`):
+desk work (arrears, duplicate accounts, register rows not on the map, small gaps,
+parcels a survey resolved) is on the map folder's desk list, not on a surveyor's form.
+
 Every one of them comes back through ``gisrev survey import``. The table forms are
 written by :mod:`gisrev.survey._form_sheets`, the GeoPackage by
 :mod:`gisrev.survey._form_gpkg`; this module finds the worklists and the parcels' shapes.
@@ -36,6 +40,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from gisrev.db.engine import transaction
+from gisrev.db.fieldwork import read_work
 from gisrev.errors import InputError
 from gisrev.spreadsheet import from_csv_text
 from gisrev.survey._fields import FIELDS
@@ -81,9 +86,8 @@ def form_rows(worklist: pd.DataFrame) -> pd.DataFrame:
 
 
 def _worklists_from_maps(maps_dir: Path) -> list[tuple[str, pd.DataFrame]]:
+    # The packages hold the field stops; an orphans.csv of an older gisrev is desk work.
     files = sorted((maps_dir / "packages").glob("package-*.csv"))
-    if (maps_dir / "orphans.csv").exists():
-        files.append(maps_dir / "orphans.csv")
     if not files:
         msg = (
             f"{maps_dir}: no worklists (packages/package-*.csv); run "
@@ -97,17 +101,28 @@ def _worklists_from_maps(maps_dir: Path) -> list[tuple[str, pd.DataFrame]]:
 
 
 def _worklist_from_findings(conn: Connection, *, lgu_code: str, year: int) -> pd.DataFrame:
+    """Return the year's field stops in priority order (the work packages' list)."""
     rows = conn.execute(sa.text(
-        "SELECT parcel_code, array_to_string(flags, ';') AS flags, reason_th FROM findings"
-        " WHERE lgu_code = :lgu AND tax_year = :year ORDER BY priority NULLS LAST, parcel_code"
+        "SELECT id, parcel_code, array_to_string(flags, ';') AS flags, reason_th FROM findings"
+        " WHERE lgu_code = :lgu AND tax_year = :year AND parcel_id IS NOT NULL"
+        " ORDER BY priority NULLS LAST, parcel_code"
     ), {"lgu": lgu_code, "year": year}).all()
-    if not rows:
+    work = read_work(conn, lgu_code=lgu_code, year=year)
+    if not work:
         msg = (
             f"no findings for tax year {be(year)} of municipality {lgu_code}; "
             f"run `gisrev analyze --year {be(year)}` first"
         )
         raise InputError(msg)
-    return pd.DataFrame([tuple(r) for r in rows], columns=["parcel_code", "flags", "reason_th"])
+    field = [tuple(r)[1:] for r in rows if work[int(r.id)].field]
+    if not field:
+        msg = (
+            f"tax year {be(year)} of municipality {lgu_code} has no field stops: its "
+            f"{len(work):,} finding(s) are desk work; `gisrev map --year {be(year)}` lists "
+            "them in desk_list.xlsx"
+        )
+        raise InputError(msg)
+    return pd.DataFrame(field, columns=["parcel_code", "flags", "reason_th"])
 
 
 def _parcel_shapes(
@@ -144,8 +159,8 @@ def write_survey_forms(
         The municipality whose findings and parcels the forms list.
     maps_dir
         The folder ``gisrev map`` wrote: one form per worklist found in its
-        ``packages/`` (and one for ``orphans.csv``). Without it, one form ``all``
-        lists every finding of the year in priority order.
+        ``packages/``. Without it, one form ``all`` lists the year's field stops (what the
+        work packages would hold) in priority order.
 
     Returns
     -------

@@ -555,24 +555,34 @@ CASES: tuple[Case, ...] = (
          check=("SELECT owner_name || '|' || parcel_code_norm FROM register "
                 "WHERE parcel_code = 'ก-๑'", "นางสาวมาลี ศรีสุข|ก1")),
     Case("non-numeric-or-negative-money", bad_money, 0, r"Loaded 1 register .*rejected 3",
-         rejects=(_r("row 2", "tax_assessed", "หนึ่งร้อย", "^expected a number such as 1,234.50"),
-                  _r("row 3", "tax_paid", "-500", "^expected a non-negative number$"),
-                  _r("row 4", "tax_assessed", "1,2,3x", "^expected a number such as 1,234.50")),
+         rejects=(_r("row 2", "tax_assessed", "หนึ่งร้อย",
+                     r"^column 'ภาษีที่ประเมิน', row 2: 'หนึ่งร้อย' is not a number; "
+                     r"expected a number such as 1,234\.50 \(baht\)$"),
+                  _r("row 3", "tax_paid", "-500",
+                     r"^column 'ภาษีที่ชำระ', row 3: '-500' is negative; "
+                     r"expected a number, 0 or more$"),
+                  _r("row 4", "tax_assessed", "1,2,3x",
+                     r"^column 'ภาษีที่ประเมิน', row 4: '1,2,3x' is not a number; expected a num")),
          check=("SELECT tax_assessed + tax_paid FROM register WHERE parcel_code = 'M-4'", 1350.5)),
     Case("tax-years-in-the-future", future_years, 0, r"Loaded 1 register .*rejected 2",
-         rejects=(_r("row 3", "tax_year", "2650", "^expected a tax year no later than "),
-                  _r("row 4", "tax_year", "3000", "^expected a ")),
+         rejects=(_r("row 3", "tax_year", "2650", r"^column 'ปีภาษี', row 3: '2650' is too late; "
+                     r"expected a tax year no later than 25\d\d \(BE\)$"),
+                  _r("row 4", "tax_year", "3000", r"^column 'ปีภาษี', row 4: '3000' is not a year; "
+                     r"expected a year such as 2566 \(BE\)")),
          check=("SELECT string_agg(tax_year::text, ',') FROM register "
                 "WHERE parcel_code LIKE 'Y-%'", "2023")),
     Case("payment-date-in-the-future", future_payment, 0, r"Loaded 1 register .*rejected 1",
          rejects=(_r("row 3", "paid_date", "01/01/2600",
-                     "^expected a payment date no later than today$"),),
+                     r"^column 'วันที่ชำระ', row 3: '01/01/2600' is in the future; "
+                     r"expected a payment date no later than today$"),),
          check=("SELECT paid_date::text FROM register WHERE parcel_code = 'D-1'", "2023-04-15")),
     Case("xlsx-merged-header-cells", xlsx_merged_header, 2,
          r"^gisrev: error: \S*register\.xlsx: no register row could be loaded .*header row 1 has "
          r"empty cells", unchanged=True),
     Case("xlsx-formula-without-saved-result", xlsx_formulas, 0, r"Loaded 1 register .*rejected 1",
-         rejects=(_r("row 2", "tax_paid", "=D2*0.5", "formula with no saved result"),),
+         rejects=(_r("row 2", "tax_paid", "=D2*0.5",
+                     r"^column 'ภาษีที่ชำระ', row 2: '=D2\*0\.5' is a formula with no saved "
+                     r"result; open the file in Excel or LibreOffice and save it"),),
          check=("SELECT string_agg(parcel_code, ',') FROM register WHERE parcel_code LIKE 'F-%'",
                 "F-2")),
     Case("xlsx-formula-with-saved-result", xlsx_cached_formulas, 0, r"Loaded 1 register",
@@ -582,7 +592,9 @@ CASES: tuple[Case, ...] = (
     Case("register-unknown-format", unknown_extension, 2,
          r"^gisrev: error: \S*register\.dbf: unknown register format '\.dbf'", unchanged=True),
     Case("owner-id-too-short", bad_owner_id, 0, r"Loaded 1 register .*rejected 1",
-         rejects=(_r("row 3", "owner_id", "*******1234", "^expected a 13-digit"),)),
+         rejects=(_r("row 3", "owner_id", "*******1234",
+                     r"^column 'เลขประจำตัวประชาชน', row 3: '\*{7}1234' is not an ID number; "
+                     r"expected a 13-digit"),)),
     # mapping files with a typo
     Case("mapping-section-typo", mapping_section_typo, 2,
          r"^gisrev: error: \S*mapping\.toml: \[parcels\] has unknown key\(s\) colums",

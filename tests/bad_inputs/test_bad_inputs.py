@@ -84,7 +84,7 @@ def seed(engine: Engine) -> None:
 @pytest.fixture
 def town(clean_db: Engine, monkeypatch: pytest.MonkeyPatch, database_url: str) -> Engine:
     monkeypatch.setenv("GISREV_DATABASE_URL", database_url)
-    monkeypatch.delenv("GISREV_LGU", raising=False)
+    monkeypatch.setenv("GISREV_LGU", "000000")  # the seeded municipality; writing needs one
     seed(clean_db)
     return clean_db
 

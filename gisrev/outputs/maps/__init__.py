@@ -7,8 +7,11 @@
     packages/package-001.html    one map per work package, numbered stops
     packages/package-001-print.html   A4 page: SVG map + visiting list
     packages/package-001.csv / .xlsx  the worklist
-    orphans.csv / .xlsx          register rows that are not on the map
+    desk_list.xlsx               what the office settles from papers
 
+Work packages hold field stops only (:mod:`gisrev.db.fieldwork`): arrears, duplicate
+accounts, register rows not on the map, gaps too small for a visit and parcels a survey
+resolved go to the desk list. The overview still draws every finding of the year.
 Every page is one file with Leaflet, the controls and the data inlined.
 """
 
@@ -24,10 +27,12 @@ import pandas as pd
 import shapely
 from sqlalchemy.engine import Connection, Engine
 
+from gisrev.db.fieldwork import read_work
 from gisrev.db.municipalities import municipality
 from gisrev.db.schema import open_tables
 from gisrev.db.session import connection
 from gisrev.errors import InputError
+from gisrev.outputs.desk_list import desk_frame, write_desk_list
 from gisrev.outputs.maps._data import read_context, read_findings
 from gisrev.outputs.maps._encode import FINE
 from gisrev.outputs.maps._packages import partition, visiting_order
@@ -66,9 +71,12 @@ class MapReport:
     index: Path
     overview: Path
     packages: list[PackageFiles]
+    desk_list: Path
     n_findings: int
     n_drawn: int
     n_orphans: int
+    n_field: int
+    n_desk: int
     overview_bytes: int
     duration_s: float
 
@@ -112,7 +120,7 @@ def make_maps(
     Returns
     -------
     MapReport
-        Paths and counts.
+        Paths and counts: ``n_field`` stops in the packages, ``n_desk`` rows on the desk list.
 
     Raises
     ------
@@ -129,28 +137,36 @@ def make_maps(
                    town_name=municipality(conn, lgu_code).name_th, srid=open_tables(conn).srid,
                    show_owner=show_owner, tiles=tile_opts)
         df = _read_findings(conn, run)
+        work = read_work(conn, lgu_code=lgu_code, year=year)
+        df["field"] = [work[int(i)].field for i in df["id"]]
+        df["desk"] = [work[int(i)].desk for i in df["id"]]
         # A rerun with fewer packages must not leave stale worklists behind for the field
         # (and a run that fails above must leave the maps already there alone).
-        for stale in (out / "packages").glob("package-*"):
+        for stale in [*(out / "packages").glob("package-*"), *out.glob("orphans.*")]:
             stale.unlink()
         drawn_mask = df["geometry"].notna().to_numpy() & df["x"].notna().to_numpy()
         drawn = df[drawn_mask].reset_index(drop=True)
-        orphans = df[~drawn_mask].reset_index(drop=True)
-        groups = _package_groups(drawn, size=packages or DEFAULT_PACKAGE_SIZE, by=by)
-        overview = _write_overview(conn, run, drawn, groups, n_orphans=len(orphans))
+        field = drawn[drawn["field"].to_numpy(bool)].reset_index(drop=True)
+        groups = _package_groups(field, size=packages or DEFAULT_PACKAGE_SIZE, by=by)
+        overview = _write_overview(conn, run, drawn, field, groups,
+                                   n_orphans=int((~drawn_mask).sum()))
         written = [
-            _write_package(conn, run, number, label, drawn.loc[idx].reset_index(drop=True))
+            _write_package(conn, run, number, label, field.loc[idx].reset_index(drop=True))
             for number, (label, idx) in enumerate(groups, start=1)
         ]
-    index = _write_index(run, overview, written, orphans=_write_orphans(run, orphans))
+    desk = _write_desk(run, df, field, groups)
+    index = _write_index(run, overview, written, desk=desk)
     return MapReport(
         out_dir=out,
         index=index,
         overview=overview,
         packages=written,
+        desk_list=desk.path,
         n_findings=len(df),
         n_drawn=len(drawn),
-        n_orphans=len(orphans),
+        n_orphans=int((~drawn_mask).sum()),
+        n_field=len(field),
+        n_desk=desk.n_rows,
         overview_bytes=overview.stat().st_size,
         duration_s=time.perf_counter() - started,
     )
@@ -198,10 +214,13 @@ def _read_findings(conn: Connection, run: _Run) -> pd.DataFrame:
 
 
 def _write_overview(
-    conn: Connection, run: _Run, drawn: pd.DataFrame, groups: list[tuple[str, np.ndarray]],
-    *, n_orphans: int,
+    conn: Connection, run: _Run, drawn: pd.DataFrame, field: pd.DataFrame,
+    groups: list[tuple[str, np.ndarray]], *, n_orphans: int,
 ) -> Path:
-    """Write ``overview.html``: the whole town, every finding, each package outlined."""
+    """Write ``overview.html``: the whole town, every finding, each package outlined.
+
+    ``groups`` index the field stops ``field``, a part of ``drawn``.
+    """
     orphans_note = (
         f"ไม่พบแปลงในแผนที่ {n_orphans} รายการ / {n_orphans} register rows not on the map"
         if n_orphans
@@ -221,7 +240,7 @@ def _write_overview(
         tiles=run.tiles,
         orphans_note=orphans_note,
         packages=[
-            _package_outline(number, drawn.loc[idx, "geometry"])
+            _package_outline(number, field.loc[idx, "geometry"])
             for number, (_, idx) in enumerate(groups, start=1)
         ],
     )
@@ -236,7 +255,8 @@ def _write_package(
     """Write one work package: its map, its printable page and its worklist."""
     xy = rows[["x", "y"]].to_numpy(float)
     order = np.empty(len(rows), dtype=np.int64)
-    order[visiting_order(xy)] = np.arange(1, len(rows) + 1)
+    gaps = pd.to_numeric(rows["gap"]).to_numpy(float)  # unknown: NaN, visited last
+    order[visiting_order(xy, gaps=gaps)] = np.arange(1, len(rows) + 1)
     rows["order"] = order
     box = (
         xy[:, 0].min() - _PACKAGE_MARGIN_M,
@@ -293,23 +313,29 @@ def _write_package(
     )
 
 
-def _write_orphans(run: _Run, orphans: pd.DataFrame) -> dict[str, dict[str, Path]]:
-    """Write the register rows not on the map as a worklist; return the index's entry."""
-    if not len(orphans):
-        return {}
-    orphans = orphans.assign(order=np.arange(1, len(orphans) + 1))
-    o_csv, o_xlsx = write_worklist(
-        orphans, run.out / "orphans", show_owner=run.show_owner, title="orphans"
-    )
-    label = f"ทะเบียนที่ไม่พบแปลง {len(orphans)} รายการ / register rows not on the map"
-    return {label: {"CSV": o_csv, "XLSX": o_xlsx}}
+@dataclasses.dataclass(frozen=True)
+class _Desk:
+    path: Path
+    n_rows: int
+
+
+def _write_desk(
+    run: _Run, df: pd.DataFrame, field: pd.DataFrame, groups: list[tuple[str, np.ndarray]]
+) -> _Desk:
+    """Write ``desk_list.xlsx``: every finding with desk work, a field stop's package beside."""
+    package = {int(i): number for number, (_, idx) in enumerate(groups, start=1)
+               for i in field.loc[idx, "id"]}
+    rows = df.assign(package=[package.get(int(i), np.nan) for i in df["id"]])
+    frame = desk_frame(rows, show_owner=run.show_owner)
+    path = write_desk_list(frame, run.out / "desk_list.xlsx",
+                           title=f"งานสำนักงาน {be(run.year)}")
+    return _Desk(path=path, n_rows=len(frame))
 
 
 def _write_index(
-    run: _Run, overview: Path, written: list[PackageFiles], *,
-    orphans: dict[str, dict[str, Path]],
+    run: _Run, overview: Path, written: list[PackageFiles], *, desk: _Desk
 ) -> Path:
-    """Write ``index.html``, linking the overview, every package's files and the orphans."""
+    """Write ``index.html``, linking the overview, every package's files and the desk list."""
     index = run.out / "index.html"
     entries = [
         IndexEntry(
@@ -321,9 +347,11 @@ def _write_index(
         )
         for p in written
     ]
+    label = (f"งานสำนักงาน (ไม่ต้องออกสำรวจ) {desk.n_rows} รายการ / "
+             f"desk list (no visit needed): {desk.n_rows} findings")
     index.write_text(
         index_page(run.out, title=f"gisrev · {run.town}", overview=overview, entries=entries,
-                   extra=orphans),
+                   extra={label: {"XLSX": desk.path}}),
         encoding="utf-8",
     )
     return index

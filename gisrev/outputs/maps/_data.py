@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection
 # owner_id column is never selected.
 _FINDINGS_SQL = """
 SELECT f.id, f.parcel_id, f.parcel_code, f.flags, f.reason_th, f.reason_en, f.deed_no,
-       f.expected_tax, f.tax_assessed, f.tax_paid, f.gap, f.priority,
+       f.account_id, f.expected_tax, f.tax_assessed, f.tax_paid, f.gap, f.priority,
        coalesce(f.zone_code, z.zone_code) AS zone_code,
        ST_X(q.pt) AS x, ST_Y(q.pt) AS y,
        coalesce(f.lon, ST_X(ST_Transform(q.pt, 4326))) AS lon,
