@@ -31,7 +31,7 @@ import gisrev
 config = Path(sys.argv[1])
 s = gisrev.load_settings(config if config.exists() else None)
 print(s.database_url)
-print(s.lgu_code if s.has_lgu_code else "")
+print(s.lgu_code or "")
 PY
 )
 export GISREV_DATABASE_URL=${GISREV_DATABASE_URL:-$(sed -n 1p <<<"$settings")}
