@@ -171,3 +171,17 @@ def test_geopandas_own_explore_works_on_every_geodataframe_the_api_returns(town)
         assert "U-1" in shown and "R-1" in shown
     zones = gisrev.zone_gaps(YEAR, engine=town.engine)
     assert "Z1" in zones.explore(column="gap")._repr_html_()
+
+
+def test_a_town_without_zones_or_findings_still_gets_a_map(clean_db):
+    town = Town(clean_db, lgu_code=LGU, tax_year=YEAR)
+    town.parcel("C-1", rect(0, 0, 40, 40), price_per_sqwah=1_000)
+    vacant = get_regime("thai").compute(Property(YEAR, "vacant", 400_000.0)).tax
+    town.register("C-1", declared_use="vacant", declared_area_sqwah=400, land_value=400_000,
+                  tax_assessed=vacant, tax_paid=vacant)
+    run_analysis(clean_db, year=YEAR, settings=Settings(lgu_code=LGU))
+    payload = _payload(gisrev.explore(YEAR, engine=clean_db))
+    assert payload["zones"]["code"] == [] and payload["parcels"]["code"] == []
+    assert payload["context"]["parcels"] is not None  # C-1, faint
+    south, north = payload["bounds"][0][0], payload["bounds"][1][0]
+    assert 10 < south < north < 20  # around C-1 in Thailand, not the whole world

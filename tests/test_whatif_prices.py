@@ -111,6 +111,20 @@ def test_a_price_table_sets_zones_and_single_parcels_and_splits_by_zone(town, tm
     assert (c1["zone_code"], c1["use"], c1["assessed_change"]) == ("Z2", "other", 255)
 
 
+def test_parcels_in_no_zone_have_a_row_of_their_own(clean_db):
+    # O-1 lies outside every zone and has its own price of 2,000 (100 sq wah: 200,000, vacant
+    # land at 0.3 % less 15 % = 510); a factor of 2 doubles it. Nothing is registered.
+    town = Town(clean_db, lgu_code=LGU, tax_year=YEAR)
+    town.zone(rect(0, 0, 100, 100), price_per_sqwah=10_000, zone_code="Z1")
+    town.parcel("O-1", rect(300, 0, 20, 20), price_per_sqwah=2_000)
+    run_analysis(clean_db, year=YEAR, settings=Settings(lgu_code=LGU))
+    df = gisrev.what_if(YEAR, engine=clean_db, by="zone",
+                        scenarios={"x2": {"land_price_factor": 2}})
+    assert df["zone_code"].isna().all() and df["parcels"].tolist() == [1, 1]
+    assert df["expected_tax"].tolist() == [510, 1_020]
+    assert df["expected_change"].tolist() == [0, 510] and df["gap_change"].tolist() == [0, 510]
+
+
 def test_an_exemption_threshold_is_a_scenario(clean_db):
     # D-1: a primary residence (50M exemption claimed), land 1M and a house of 55M: 6M taxable
     # at 0.03 % = 1,800, less 15 % = 1,530, billed and paid. At a 30M exemption: 26M taxable,

@@ -188,6 +188,10 @@ def _inputs(conn: Connection, year: int, *, lgu_code: str) -> tuple[pd.DataFrame
     own = pd.read_sql(_OWN_PRICE_SQL, conn, params=params)
     zones = pd.read_sql(_ZONES_SQL, conn, params=params)
     declared = _reassess.read_declared(conn, year, lgu_code=lgu_code)
+    # A town whose parcels all lie outside the zones reads zone_id as objects (all None).
+    evidence["zone_id"] = evidence["zone_id"].astype("Int64")
+    zones["zone_id"] = zones["zone_id"].astype("Int64")
+    declared["parcel_id"] = declared["parcel_id"].astype("int64")  # empty: no parcel matched
     merged = (evidence.merge(own, on="parcel_id", how="left")
               .merge(zones, on="zone_id", how="left")
               .merge(declared, on="parcel_id", how="left"))
@@ -238,9 +242,12 @@ def _per_parcel(regime: Regime, change: _prices.PriceChange, year: int, town: pd
             "gap": gap}
 
 
+_NO_ZONE = ""  # the key of the parcels in no zone while grouping (NA never matches itself)
+
+
 def _group_key(town: pd.DataFrame, by: str | None) -> pd.Series:
     if by == "zone":
-        return town["zone_code"].astype(object).where(town["zone_code"].notna(), None)
+        return town["zone_code"].astype(object).where(town["zone_code"].notna(), _NO_ZONE)
     if by in ("use", "parcel"):
         return town[_GROUP_COLUMN[by]]
     return pd.Series("", index=town.index)
@@ -346,6 +353,8 @@ def _tidy(out: pd.DataFrame, by: str | None) -> pd.DataFrame:
         out[change] = (out[col] - base).round(2)
     out["scope"] = _SCOPE
     out["parcels"] = out["parcels"].astype("int64")
+    if by == "zone":
+        out["key"] = out["key"].where(out["key"] != _NO_ZONE, None)
     group = [] if by is None else [_GROUP_COLUMN[by]]
     out = out.drop(columns="key") if by is None else out.rename(columns={"key": group[0]})
     cols = ["scenario", *group, "reduction_percent",
