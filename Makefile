@@ -1,11 +1,16 @@
-# The two commands a newcomer needs (see README.md):
+# The commands a newcomer needs (see README.md):
 #   make demo   set up this machine if needed, then run gisrev on the bundled sample town
+#   make notebooks  set up JupyterLab if needed, then open the planners' notebooks on the demo's database
 #   make test   set up this machine if needed (browser, fonts), then lint, type-check and run the whole test suite
-.PHONY: demo test lint bench
+.PHONY: demo notebooks test lint bench
 
 demo:
 	@scripts/setup.sh
 	.venv/bin/gisrev demo
+
+notebooks:
+	@scripts/setup.sh --notebooks
+	scripts/notebooks.sh
 
 test:
 	@scripts/setup.sh --test
@@ -26,3 +31,4 @@ bench:
 	.venv/bin/python bench/tax.py
 	.venv/bin/python bench/survey.py
 	.venv/bin/python bench/whatif.py
+	.venv/bin/python bench/explore.py

@@ -4,13 +4,19 @@
 # PostgreSQL 15 + PostGIS with a `gisrev` role and database.
 # Safe to repeat: each step checks first and does nothing when already done.
 #
-#   scripts/setup.sh            # what the demo needs
-#   scripts/setup.sh --test     # plus the browser, Thai fonts and PDF tools the tests use
+#   scripts/setup.sh              # what the demo needs
+#   scripts/setup.sh --notebooks  # plus JupyterLab and mapclassify (`make notebooks`)
+#   scripts/setup.sh --test       # plus the browser, Thai fonts and PDF tools the tests use
+#                                 # (and the notebooks' packages: the tests start JupyterLab)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 want_test=0
-[ "${1:-}" = "--test" ] && want_test=1
+extras=""
+case "${1:-}" in
+  --test) want_test=1; extras="dev,notebooks" ;;
+  --notebooks) extras="notebooks" ;;
+esac
 
 log() { printf '[setup] %s\n' "$*" >&2; }
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -45,12 +51,16 @@ if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
 stamp=.venv/.gisrev-installed
+# One stamp per set of extras: `make demo` after `make test` must not take packages away,
+# and `make notebooks` after `make demo` must add JupyterLab.
 fingerprint=$(sha256sum pyproject.toml | cut -c1-16)
-if [ "$(cat "$stamp" 2>/dev/null)" != "$fingerprint" ]; then
-  log "installing gisrev and its dependencies into .venv"
+if ! grep -qx "$fingerprint ${extras:-base}" "$stamp" 2>/dev/null; then
+  log "installing gisrev${extras:+ [$extras]} and its dependencies into .venv"
   .venv/bin/pip install -q -U pip >/dev/null
-  .venv/bin/pip install -q -e '.[dev]'
-  echo "$fingerprint" > "$stamp"
+  .venv/bin/pip install -q -e ".${extras:+[$extras]}"
+  # Keep the stamps of this pyproject.toml only, plus this set.
+  { grep -s "^$fingerprint " "$stamp" || true; echo "$fingerprint ${extras:-base}"; } > "$stamp.new"
+  mv "$stamp.new" "$stamp"
 fi
 
 # --- local PostGIS ---------------------------------------------------------

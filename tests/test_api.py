@@ -98,7 +98,7 @@ def planted(clean_db: Engine) -> Planted:
 
 def test_public_names_are_exported():
     for name in ("connect", "findings", "summary", "gap_by", "gap_by_year", "zone_gaps",
-                 "what_if", "revenue_recovered"):
+                 "what_if", "revenue_recovered", "revenue_by", "explore"):
         assert name in gisrev.__all__
         assert getattr(gisrev, name) is getattr(api, name)
 

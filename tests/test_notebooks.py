@@ -1,13 +1,16 @@
 """The planner notebooks run top to bottom against a freshly loaded and analysed sample town.
 
 Each notebook is executed in its own kernel (nbclient) with ``GISREV_DATABASE_URL``
-pointing at the test database and ``GISREV_SAMPLE_TOWN`` at a small generated town.
-Besides "it ran", each test checks a value the notebook shows against the database.
+pointing at the test database, ``GISREV_LGU`` at the town's municipality (as ``make
+notebooks`` sets them) and ``GISREV_SAMPLE_TOWN`` at a small generated town. Besides "it
+ran", each test checks a value the notebook shows against the database, and that its
+outputs hold the interactive map (gisrev.explore, Leaflet inlined) beside a static picture.
 """
 
 from __future__ import annotations
 
 import json
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -56,6 +59,7 @@ def run_notebook(name: str, town: Path, database_url: str,
     """Execute a notebook in a fresh kernel (cwd: notebooks/) and return it with outputs."""
     monkeypatch.setenv("GISREV_DATABASE_URL", database_url)  # the kernel inherits it
     monkeypatch.setenv("GISREV_SAMPLE_TOWN", str(town))
+    monkeypatch.setenv("GISREV_LGU", gisrev.load_settings(town / "gisrev.toml").lgu_code)
     nb = nbformat.read(NOTEBOOKS / name, as_version=4)
     client = NotebookClient(nb, timeout=180, kernel_name="python3",
                             resources={"metadata": {"path": str(NOTEBOOKS)}})
@@ -72,6 +76,24 @@ def text_output(cell: nbformat.NotebookNode) -> str:
         elif "data" in out and "text/plain" in out.data:
             parts.append(out.data["text/plain"])
     return "\n".join(parts)
+
+
+def interactive_maps(nb: nbformat.NotebookNode) -> list[str]:
+    """The HTML of every gisrev.explore map the notebook shows."""
+    return [o.data["text/html"] for c in nb.cells for o in c.get("outputs", [])
+            if "text/html" in o.get("data", {}) and "gisrevExplore(" in o.data["text/html"]]
+
+
+def images(nb: nbformat.NotebookNode) -> list[object]:
+    return [o for c in nb.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
+
+
+def assert_offline_map(nb: nbformat.NotebookNode) -> None:
+    maps = interactive_maps(nb)
+    assert maps, "no interactive map in the outputs"
+    for shown in maps:
+        assert "srcdoc=" in shown and "Leaflet 1.9.4" in shown
+        assert "https://cdn" not in shown and "code.jquery.com" not in shown
 
 
 def cell_after(nb: nbformat.NotebookNode, source_start: str) -> nbformat.NotebookNode:
@@ -96,14 +118,18 @@ def test_01_quickstart_loads_analyses_and_shows_the_totals(town, database_url, e
     assert f"'parcels': {PARCELS}" in shown
     loads = text_output(cell_after(nb, "MAPPING = "))
     assert f"('parcels.shp', {PARCELS}, {PARCELS}, 0)" in loads
+    assert_offline_map(nb)
+    assert len(images(nb)) >= 1
 
 
 def test_02_revenue_gap_draws_charts_and_a_choropleth(town, database_url, engine, monkeypatch):
     nb = run_notebook("02_revenue_gap.ipynb", town, database_url, monkeypatch)
-    images = [o for c in nb.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
-    assert len(images) >= 4  # three bar/pie charts and the map
+    assert len(images(nb)) >= 5  # four bar/pie charts and the static map
+    assert_offline_map(nb)
     top_zone = gisrev.gap_by(2566, by="zone", engine=engine).iloc[0]
     assert str(top_zone["zone_code"]) in text_output(cell_after(nb, "by_zone = "))
+    revenue = gisrev.revenue_by(2566, by="zone", engine=engine).iloc[0]
+    assert str(revenue["zone_code"]) in text_output(cell_after(nb, "revenue = "))
 
 
 def test_03_what_if_shows_the_tax_engine_and_the_scenarios(town, database_url, engine,
@@ -118,6 +144,7 @@ def test_03_what_if_shows_the_tax_engine_and_the_scenarios(town, database_url, e
     assert text_output(cell_after(nb, "from gisrev.tax import")).strip() == repr(expected)
     scenarios = text_output(cell_after(nb, "scenarios = "))
     assert "reduction_percent" in scenarios and "gap_change" in scenarios
+    assert "assessed_change" in scenarios and "primary home exempt to 30M" in scenarios
     # every parcel re-taxed under current rules adds up to the analysed expected tax
     with engine.connect() as conn:
         n, total, gap = conn.execute(sa.text(
@@ -127,8 +154,8 @@ def test_03_what_if_shows_the_tax_engine_and_the_scenarios(town, database_url, e
         )).one()
     assert (f"current rules: {total:,.2f} baht expected from {n} parcels (all parcels), "
             f"gap {gap:,.2f} baht" in text_output(cell_after(nb, "current = ")))
-    images = [o for c in nb.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
-    assert len(images) >= 3  # tax by year, scenarios, change against current rules
+    assert len(images(nb)) >= 4  # tax by year, scenarios, change against current, by zone
+    assert_offline_map(nb)
 
 
 def test_04_survey_progress_shows_each_year_and_the_revenue_recovered(town, database_url,
@@ -139,6 +166,35 @@ def test_04_survey_progress_shows_each_year_and_the_revenue_recovered(town, data
     total = gisrev.revenue_recovered(2566, engine=engine).attrs["total"]
     assert total > 0
     assert f"recovered: {total:,.2f} baht" in text_output(cell_after(nb, "recovered = "))
+    assert_offline_map(nb)
+    assert len(images(nb)) >= 3
+
+
+def test_05_appraisal_round_shows_each_zone_and_the_households_whose_tax_rises_most(
+        town, database_url, engine, monkeypatch):
+    nb = run_notebook("05_appraisal_round.ipynb", town, database_url, monkeypatch)
+    import pandas as pd
+
+    prices = pd.read_csv(Path(tempfile.gettempdir()) / "gisrev_prices_new_round.csv")
+    today = gisrev.zone_gaps(2566, engine=engine).drop_duplicates("zone_code")
+    assert (prices.set_index("zone_code")["price_per_sqwah"]
+            >= today.set_index("zone_code")["price_per_sqwah"]).all()
+    scenario = {"new round": {"price_table": Path(tempfile.gettempdir())
+                              / "gisrev_prices_new_round.csv"}}
+    total = gisrev.what_if(2566, engine=engine, scenarios=scenario).set_index("scenario")
+    change = total.loc["new round"]
+    assert change.expected_change > 0
+    assert (f"new round: {change.expected_change:+,.2f} baht expected, "
+            f"{change.assessed_change:+,.2f} baht billed, {change.gap_change:+,.2f} baht gap"
+            in text_output(cell_after(nb, "total = ")))
+    per_parcel = gisrev.what_if(2566, engine=engine, scenarios=scenario, by="parcel")
+    homes = per_parcel[(per_parcel.scenario == "new round")
+                       & per_parcel.use.str.startswith("residential")]
+    first = homes.nlargest(1, "assessed_change").iloc[0]
+    assert first.assessed_change > 0
+    assert str(first.parcel_code) in text_output(cell_after(nb, "per_parcel = "))
+    assert_offline_map(nb)
+    assert len(images(nb)) >= 2
 
 
 def test_report_on_the_sample_town_equals_its_export(town, gisrev_cli, tmp_path):

@@ -209,15 +209,23 @@ def test_each_scenario_retaxes_every_parcel_with_the_engine(analysed):
         19_125 + 1_700 + 255 + 17_212.5 + VACANT)
     assert df.loc["commercial x1.5", "gap"] == 19_125 + 1_200 + (17_467.5 - 1_000)
     assert df.loc["commercial x1.5", "expected_change"] == 38_292.5 - 26_180
-    # C-1, clean under the year's rules, owes 12,000 - 10,200 paid without the decree
+    # Without the decree every tax is 1/0.85 of today's. The register is re-assessed too:
+    # R-1's declared 1M + 9M, residential-other, is billed 2,000 - 1,700 = 300 more (paid in
+    # full, so paid too); M-1's declared residential 4M + 2M 1,200 - 1,020 = 180 more; C-1 is
+    # billed and pays 12,000, so it stays clean.
     assert df.loc["no reduction", "expected_tax"] == 15_000 + 2_000 + 13_800 + 12_000
-    assert df.loc["no reduction", "gap"] == 15_000 + 1_500 + 12_800 + 1_800
+    assert df.loc["no reduction", "tax_assessed"] == 800 + 1_180 + 12_000
+    assert df.loc["no reduction", "gap"] == 15_000 + (2_000 - 800) + (13_800 - 1_180) + 0
     assert df.loc["no reduction", "reduction_percent"] == 0.0
     # residential at 0.1 %: R-1 10,000, M-1's house part 1,500 (less 15 %)
     assert df.loc["residential 0.1 %", "expected_tax"] == (
         12_750 + 8_500 + 1_275 + 11_475 + VACANT)
-    assert df.loc["residential 0.1 %", "gap_change"] == pytest.approx(
-        (8_500 - 1_700) + (1_275 - 255), abs=0.005)
+    # R-1's bill rises as its expected tax does (declared as it is): its gap stays 1,200.
+    # M-1, declared residential 6M, is billed 5,100 - 1,020 more = 5,080: the council's own
+    # rate rise closes 3,060 of its gap, though the map says it is mostly a shop.
+    assert df.loc["residential 0.1 %", "expected_change"] == (8_500 - 1_700) + (1_275 - 255)
+    assert df.loc["residential 0.1 %", "assessed_change"] == 6_800 + 4_080
+    assert df.loc["residential 0.1 %", "gap_change"] == (12_750 - 5_080) - (11_730 - 1_000)
 
 
 def test_a_regime_object_is_a_scenario_too(analysed):
@@ -225,8 +233,10 @@ def test_a_regime_object_is_a_scenario_too(analysed):
     df = gisrev.what_if(YEAR, scenarios={"decree 90 %": decree}, engine=analysed.engine)
     row = df.set_index("scenario").loc["decree 90 %"]
     assert row["expected_tax"] == 1_500 + 200 + 1_380 + 1_200
-    # R-1 and C-1 have paid more than 200 and 1,200 already
-    assert row["gap"] == 1_500 + 0 + (1_380 - 1_000) + 0
+    # Re-assessed, R-1's bill falls by 1,700 - 200 to 0 (it pays nothing) and M-1's by
+    # 1,020 - 120 to 100; C-1 is billed and pays 1,200.
+    assert row["tax_assessed"] == 0 + 100 + 1_200
+    assert row["gap"] == 1_500 + 200 + (1_380 - 100) + 0
 
 
 REDUCTIONS = {f"{pct} %": {"reduction_percent": pct} for pct in (0, 15, 90)}
@@ -242,8 +252,8 @@ def test_a_reduction_scenario_rescales_from_the_years_own_reduction(analysed):
     assert df.expected_tax.tolist() == pytest.approx(
         [current, current / 0.85, current, current * 0.1 / 0.85], abs=0.005)
     current_gap = 12_750 + (1_700 - 500) + (11_730 - 1_000) + 0
-    no_reduction = 15_000 + (2_000 - 500) + (13_800 - 1_000) + (12_000 - VACANT)
-    ninety = 1_500 + 0 + (1_380 - 1_000) + 0  # paid already covers R-1 and C-1
+    no_reduction = 15_000 + (2_000 - 800) + (13_800 - 1_180) + 0  # bills re-assessed
+    ninety = 1_500 + 200 + (1_380 - 100) + 0
     assert df.gap.tolist() == [current_gap, no_reduction, current_gap, ninety]
     assert df.gap_change.tolist() == [0, no_reduction - current_gap, 0, ninety - current_gap]
 
@@ -259,21 +269,17 @@ def test_a_reduction_of_100_percent_waives_the_tax_and_more_is_refused(analysed)
 
 def test_a_reduction_scenario_retaxes_the_flagged_parcels_and_the_clean_ones(analysed):
     # The removed reduction_percent form rescaled the flagged parcels' analysed expected tax;
-    # the scenario gives those parcels the same taxes and adds the clean C-1 (12,000, gap
-    # 1,800).
+    # the scenario gives those parcels the same taxes and adds the clean C-1 (12,000). Its
+    # gap differs: the removed form kept every payment as it was, the scenario re-bills.
     with analysed.engine.connect() as conn:
-        flagged = conn.execute(sa.text("SELECT expected_tax, tax_paid, gap FROM findings")).all()
-    rescaled = [None if e is None else e / 0.85 for e, _, _ in flagged]
-    # as the removed form did: an orphan record keeps its gap, an unpaid tax is all gap
-    rescaled_gap = [(gap or 0) if e is None else e if paid is None else max(e - paid, 0)
-                    for e, (_, paid, gap) in zip(rescaled, flagged, strict=True)]
+        flagged = conn.execute(sa.text("SELECT expected_tax FROM findings")).scalars().all()
+    rescaled = [None if e is None else e / 0.85 for e in flagged]
     assert len(flagged) == 4  # U-1, R-1, M-1 and the orphan X-9
     new = gisrev.what_if(2566, scenarios={"0": {"reduction_percent": 0}},
                          engine=analysed.engine).set_index("scenario")
     assert new.loc["0", "scope"] == "all parcels"
     assert sum(e for e in rescaled if e is not None) == pytest.approx(
         new.loc["0", "expected_tax"] - 12_000, abs=0.01)
-    assert sum(rescaled_gap) == pytest.approx(new.loc["0", "gap"] - 1_800, abs=0.01)
 
 
 def test_bad_scenarios_say_what_to_pass(analysed):
@@ -322,7 +328,8 @@ def test_a_year_without_findings_still_retaxes_its_parcels(clean_db):
     assert df["expected_tax"].to_dict() == {
         "current": VACANT, "commercial x1.5": VACANT, "no reduction": 12_000.0,
         "residential 0.1 %": VACANT}
-    # paid in full under the year's rules; without the decree 1,800 baht short
+    # paid in full under the year's rules; without the decree billed 12,000 and paid in full
     assert df["gap"].to_dict() == {
-        "current": 0.0, "commercial x1.5": 0.0, "no reduction": 1_800.0,
+        "current": 0.0, "commercial x1.5": 0.0, "no reduction": 0.0,
         "residential 0.1 %": 0.0}
+    assert df.loc["no reduction", "assessed_change"] == 12_000.0 - VACANT

@@ -1,7 +1,8 @@
-"""What-if regimes: the Thai tax with other rates or another general reduction.
+"""What-if regimes: the Thai tax with other rates, exemptions or another general reduction.
 
-A planner asks "what if the council raised the commercial rate by half" or "what if a royal
-decree took 50 % off again". :func:`change_tables` answers with modified copies of the tables
+A planner asks "what if the council raised the commercial rate by half", "what if a royal
+decree took 50 % off again" or "what if the primary-residence exemption were 30 M baht".
+:func:`change_tables` answers with modified copies of the tables
 (:class:`~gisrev.tax.rules.Tables`), and :func:`with_changes` with a new regime built on them
 (:class:`~gisrev.tax.thai.ThaiRegime`), so every tax of the scenario is computed by the same
 engine (``compute``, ``compute_many``), step by step. The shipped tables are never touched, and
@@ -28,7 +29,7 @@ from collections.abc import Mapping, Sequence
 from typing import Protocol, Self, TypeVar
 
 from gisrev.errors import TaxRuleError
-from gisrev.tax.rules import Band, Tables, Year
+from gisrev.tax.rules import Band, Exemption, Tables, Year
 
 __all__ = ["change_tables", "with_changes"]
 
@@ -56,14 +57,15 @@ def with_changes(
     rates_percent: Mapping[str, Sequence[tuple[float | None, float]]] | None = None,
     rate_factor: Mapping[str, float] | float | None = None,
     reduction_percent: Mapping[int, float] | float | None = None,
+    exemption_baht: Mapping[str, float | None] | None = None,
 ) -> _R:
-    """Return a copy of ``regime`` with other rates or another general reduction.
+    """Return a copy of ``regime`` with other rates, exemptions or another general reduction.
 
     Parameters
     ----------
     regime
         The regime to start from (``get_regime("thai")``).
-    rates_percent, rate_factor, reduction_percent
+    rates_percent, rate_factor, reduction_percent, exemption_baht
         The changes; see :func:`change_tables`.
 
     Returns
@@ -89,6 +91,7 @@ def with_changes(
         rates_percent=rates_percent,
         rate_factor=rate_factor,
         reduction_percent=reduction_percent,
+        exemption_baht=exemption_baht,
     )
     return type(regime).from_tables(changed)
 
@@ -100,8 +103,9 @@ def change_tables(
     rates_percent: Mapping[str, Sequence[tuple[float | None, float]]] | None = None,
     rate_factor: Mapping[str, float] | float | None = None,
     reduction_percent: Mapping[int, float] | float | None = None,
+    exemption_baht: Mapping[str, float | None] | None = None,
 ) -> Tables:
-    """Return a copy of ``tables`` with other rates or another general reduction.
+    """Return a copy of ``tables`` with other rates, exemptions or another general reduction.
 
     Parameters
     ----------
@@ -119,6 +123,10 @@ def change_tables(
     reduction_percent
         The general reduction by royal decree (Act s.55), in percent: one number for every
         tax year, or CE tax year -> percent for some years.
+    exemption_baht
+        New exemption thresholds: use -> baht exempted (``None`` for the whole value), for
+        every owner type and tax year the use has an exemption in, e.g.
+        ``{"residential-primary": 30_000_000}``. Only uses that have an exemption can be given.
 
     Returns
     -------
@@ -129,7 +137,8 @@ def change_tables(
     ------
     TaxRuleError
         An unknown use or tax year, bands out of order or without an open top, a negative
-        rate or factor, a rate above the Act's ceiling (s.37), or a reduction outside 0-100 %.
+        rate or factor, a rate above the Act's ceiling (s.37), a reduction outside 0-100 %, or an
+        exemption for a use without one or below 0 baht.
 
     Examples
     --------
@@ -175,9 +184,36 @@ def change_tables(
         )
         for year, percent in wanted.items():
             years[year] = _reduction(years, year, percent)
-    changed = dataclasses.replace(tables, bands=bands, years=years)
+    exemptions = _exemptions(tables, exemption_baht or {})
+    changed = dataclasses.replace(tables, bands=bands, years=years, exemptions=exemptions)
     _check_ceilings(changed)
     return changed
+
+
+def _exemptions(
+    tables: Tables, wanted: Mapping[str, float | None]
+) -> dict[tuple[str, str], tuple[Exemption, ...]]:
+    """Return the exemptions with new thresholds for some uses (every owner type and year)."""
+    out = dict(tables.exemptions)
+    exempt_uses = sorted({use for use, _ in tables.exemptions})
+    for use, baht in wanted.items():
+        if use not in exempt_uses:
+            msg = (
+                f"with_changes(exemption_baht): use {use!r} has no exemption to change; "
+                f"expected one of {', '.join(exempt_uses)}"
+            )
+            raise TaxRuleError(msg)
+        value = math.inf if baht is None else float(baht)
+        if not value >= 0:
+            msg = (
+                f"with_changes(exemption_baht[{use!r}]): got {baht!r}; expected baht of 0 or "
+                "more, or None for the whole value"
+            )
+            raise TaxRuleError(msg)
+        for key, rows in tables.exemptions.items():
+            if key[0] == use:
+                out[key] = tuple(dataclasses.replace(e, exempt_baht=value) for e in rows)
+    return out
 
 
 def _uses(tables: Tables, key: str, *, context: str) -> list[str]:

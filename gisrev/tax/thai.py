@@ -108,6 +108,7 @@ class ThaiRegime:
         rates_percent: Mapping[str, Sequence[tuple[float | None, float]]] | None = None,
         rate_factor: Mapping[str, float] | float | None = None,
         reduction_percent: Mapping[int, float] | float | None = None,
+        exemption_baht: Mapping[str, float | None] | None = None,
     ) -> ThaiRegime:
         """Return a what-if copy of this regime; see :func:`gisrev.tax.scenario.change_tables`.
 
@@ -121,6 +122,7 @@ class ThaiRegime:
             rates_percent=rates_percent,
             rate_factor=rate_factor,
             reduction_percent=reduction_percent,
+            exemption_baht=exemption_baht,
         )
 
     def compute(self, prop: Property, /) -> TaxResult:
