@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from gisrev.errors import InputError
+from gisrev.outputs.summary import money_sum
 from gisrev.vocab import FINDING_CODES, USE_LABELS
 
 __all__ = ["GROUPINGS", "NO_FINDING", "PARCEL_GAP_SQL", "revenue_by", "zone_revenue"]
@@ -35,11 +36,6 @@ PARCEL_GAP_SQL = (
     "CASE WHEN e.registered THEN greatest(e.expected_tax - coalesce(e.tax_paid, 0), 0)"
     " ELSE e.expected_tax END"
 )
-
-
-def _sum(column: str) -> str:
-    """Return SQL summing a money column exactly (as numeric), rounded to satang."""
-    return f"CAST(round(coalesce(sum(CAST({column} AS numeric)), 0), 2) AS float8)"
 
 
 # One row per parcel of the year: its evidence and its finding, if any. The two tables are
@@ -67,10 +63,11 @@ _PER_PARCEL = """(
 ) AS p"""
 _SUMS = (
     "count(*) AS parcels, count(*) FILTER (WHERE p.registered) AS registered, "
-    f"{_sum('p.expected_tax')} AS expected_tax, {_sum('p.tax_assessed')} AS tax_assessed, "
-    f"{_sum('p.tax_paid')} AS tax_paid, {_sum('p.parcel_gap')} AS gap, "
+    f"{money_sum('p.expected_tax')} AS expected_tax, "
+    f"{money_sum('p.tax_assessed')} AS tax_assessed, "
+    f"{money_sum('p.tax_paid')} AS tax_paid, {money_sum('p.parcel_gap')} AS gap, "
     "count(p.flags) AS flagged, "
-    f"{_sum('p.findings_gap')} AS findings_gap"
+    f"{money_sum('p.findings_gap')} AS findings_gap"
 )
 
 # Fixed SQL per grouping, never built from input.

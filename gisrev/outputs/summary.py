@@ -40,7 +40,7 @@ _GROUP_KEYS: Mapping[str, str] = {
 }
 
 
-def _sum(column: str) -> str:
+def money_sum(column: str) -> str:
     """Return SQL summing a money column exactly (as numeric), rounded to satang."""
     return f"CAST(round(coalesce(sum(CAST({column} AS numeric)), 0), 2) AS float8)"
 
@@ -115,17 +115,17 @@ _TOTALS_SQL = sa.text(
     " (SELECT count(*) FROM parcels WHERE lgu_code = :lgu) AS parcels,"
     " (SELECT count(*) FROM register WHERE lgu_code = :lgu AND tax_year = :year)"
     "   AS register_accounts,"
-    f" (SELECT {_sum('tax_assessed')} FROM register"
+    f" (SELECT {money_sum('tax_assessed')} FROM register"
     "   WHERE lgu_code = :lgu AND tax_year = :year) AS register_assessed,"
-    f" (SELECT {_sum('tax_paid')} FROM register"
+    f" (SELECT {money_sum('tax_paid')} FROM register"
     "   WHERE lgu_code = :lgu AND tax_year = :year) AS register_paid,"
     " count(f.*) AS findings,"
     " count(f.parcel_id) AS flagged_parcels,"
     " count(*) FILTER (WHERE f.id IS NOT NULL AND f.parcel_id IS NULL) AS orphan_records,"
-    f" {_sum('f.expected_tax')} AS expected_tax,"
-    f" {_sum('f.tax_assessed')} AS tax_assessed,"
-    f" {_sum('f.tax_paid')} AS tax_paid,"
-    f" {_sum('f.gap')} AS gap"
+    f" {money_sum('f.expected_tax')} AS expected_tax,"
+    f" {money_sum('f.tax_assessed')} AS tax_assessed,"
+    f" {money_sum('f.tax_paid')} AS tax_paid,"
+    f" {money_sum('f.gap')} AS gap"
     " FROM (SELECT 1) AS one"
     " LEFT JOIN findings f ON f.lgu_code = :lgu AND f.tax_year = :year"
 )
@@ -218,15 +218,15 @@ def gap_by(
     params = {"lgu": lgu_code, "year": year}
     if by == "flag":
         return _order_flags(pd.read_sql(sa.text(
-            f"SELECT flag, count(*) AS findings, {_sum('f.gap')} AS gap "
+            f"SELECT flag, count(*) AS findings, {money_sum('f.gap')} AS gap "
             "FROM findings f CROSS JOIN LATERAL unnest(f.flags) AS flag "
             "WHERE f.lgu_code = :lgu AND f.tax_year = :year GROUP BY flag"
         ), conn, params=params))
     key = _GROUP_KEYS[by]
     sums = (
-        f"count(*) AS findings, {_sum('f.expected_tax')} AS expected_tax,"
-        f" {_sum('f.tax_assessed')} AS tax_assessed,"
-        f" {_sum('f.tax_paid')} AS tax_paid, {_sum('f.gap')} AS gap"
+        f"count(*) AS findings, {money_sum('f.expected_tax')} AS expected_tax,"
+        f" {money_sum('f.tax_assessed')} AS tax_assessed,"
+        f" {money_sum('f.tax_paid')} AS tax_paid, {money_sum('f.gap')} AS gap"
     )
     if by == "zone":
         sql = (
@@ -290,7 +290,7 @@ def zone_gaps(
         " coalesce(g.findings, 0) AS findings, coalesce(g.gap, 0) AS gap,"
         " ST_AsBinary(z.geom) AS geometry "
         "FROM zones z LEFT JOIN (SELECT zone_id, count(*) AS findings,"
-        f"  {_sum('gap')} AS gap FROM findings"
+        f"  {money_sum('gap')} AS gap FROM findings"
         "  WHERE lgu_code = :lgu AND tax_year = :year GROUP BY zone_id) g"
         " ON g.zone_id = z.id "
         "WHERE z.lgu_code = :lgu ORDER BY z.zone_code, z.id"
@@ -306,11 +306,11 @@ _BY_YEAR_SQL = sa.text(
     "  UNION SELECT DISTINCT tax_year FROM analysis_runs WHERE lgu_code = :lgu),"
     " f AS (SELECT tax_year, count(*) AS findings,"
     "  count(*) FILTER (WHERE 'UNREGISTERED' = ANY(flags)) AS unregistered,"
-    f"  {_sum('expected_tax')} AS expected_tax,"
-    f"  {_sum('tax_paid')} AS tax_paid, {_sum('gap')} AS gap"
+    f"  {money_sum('expected_tax')} AS expected_tax,"
+    f"  {money_sum('tax_paid')} AS tax_paid, {money_sum('gap')} AS gap"
     "  FROM findings WHERE lgu_code = :lgu GROUP BY tax_year),"
-    f" r AS (SELECT tax_year, {_sum('tax_assessed')} AS register_assessed,"
-    f"  {_sum('tax_paid')} AS register_paid"
+    f" r AS (SELECT tax_year, {money_sum('tax_assessed')} AS register_assessed,"
+    f"  {money_sum('tax_paid')} AS register_paid"
     "  FROM register WHERE lgu_code = :lgu GROUP BY tax_year) "
     "SELECT y.tax_year, coalesce(f.findings, 0) AS findings,"
     " coalesce(f.unregistered, 0) AS unregistered,"
